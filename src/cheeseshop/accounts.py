@@ -1,0 +1,72 @@
+"""Users and their passwords."""
+
+import functools
+import re
+
+import argon2
+from sqlalchemy import select
+
+from .models import Role, User
+
+_hasher = argon2.PasswordHasher()
+USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
+OWNER = "Owner"
+MAINTAINER = "Maintainer"
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; ``str()`` says why."""
+
+
+@functools.cache
+def _dummy_hash():
+    return _hasher.hash("a password nobody has")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(dbsession, username, password, email=None) -> User:
+    if not USERNAME.match(username or ""):
+        raise AccountError(
+            f"Invalid username {username!r}: use letters, digits, '.', '_' and '-', "
+            "starting and ending with a letter or digit, at most 50 characters."
+        )
+    if not password:
+        raise AccountError("The password must not be empty.")
+    if find_user(dbsession, username) is not None:
+        raise AccountError(f"User {username!r} already exists.")
+    user = User(username=username, email=email, password_hash=hash_password(password))
+    dbsession.add(user)
+    dbsession.flush()
+    return user
+
+
+def find_user(dbsession, username) -> User | None:
+    return dbsession.scalar(select(User).where(User.username == username))
+
+
+def authenticate(dbsession, username, password) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_user(dbsession, username)
+    if user is None or not user.is_active:
+        # Spend the same time as a real check, so timing tells nothing.
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except argon2.exceptions.VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def grant_role(dbsession, user, project, role_name=OWNER) -> Role:
+    role = Role(user=user, project=project, role_name=role_name)
+    dbsession.add(role)
+    return role

@@ -1,0 +1,34 @@
+"""Alembic environment: runs against the engine the app's settings name."""
+
+from alembic import context
+
+from cheeseshop.models import get_engine
+from cheeseshop.models.meta import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online():
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = get_engine({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")})
+    with engine.connect() as connection:
+        _run(connection)
+
+
+def _run(connection):
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (SQL script) migrations are not supported; run against a database")
+run_migrations_online()

@@ -1,0 +1,36 @@
+"""Schema migrations with alembic, from the settings the app runs with."""
+
+import os
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), "alembic")
+
+
+def alembic_config(url) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url, revision="head"):
+    if url.startswith("sqlite:///"):
+        folder = os.path.dirname(url[len("sqlite:///"):])
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url, revision):
+    command.downgrade(alembic_config(url), revision)
+
+
+def is_current(engine) -> bool:
+    """Whether the database is at the newest revision."""
+    head = ScriptDirectory(SCRIPT_LOCATION).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

@@ -1,0 +1,137 @@
+"""pypi.org's JSON API documents: ``/pypi/<project>/json`` and
+``/pypi/<project>/<version>/json``."""
+
+import json
+
+import packaging.version
+from sqlalchemy import select
+
+from .models import File, Release
+
+
+def _file_document(file, release, files_url):
+    return {
+        "comment_text": file.comment_text or "",
+        "digests": {
+            "blake2b_256": file.blake2_256_digest,
+            "md5": file.md5_digest,
+            "sha256": file.sha256_digest,
+        },
+        "downloads": -1,
+        "filename": file.filename,
+        "has_sig": False,
+        "md5_digest": file.md5_digest,
+        "packagetype": file.packagetype,
+        "python_version": file.python_version,
+        "requires_python": file.requires_python,
+        "size": file.size,
+        "upload_time": file.upload_time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "upload_time_iso_8601": file.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "url": files_url + file.path,
+        "yanked": release.yanked,
+        "yanked_reason": release.yanked_reason or None,
+    }
+
+
+def _info(project, release, base_url):
+    return {
+        "author": release.author or "",
+        "author_email": release.author_email or "",
+        "bugtrack_url": None,
+        "classifiers": release.classifiers or [],
+        "description": release.description or "",
+        "description_content_type": release.description_content_type,
+        "description_html": release.description_html,
+        "docs_url": None,
+        "download_url": release.download_url or "",
+        "downloads": {"last_day": -1, "last_month": -1, "last_week": -1},
+        "dynamic": release.dynamic,
+        "home_page": release.home_page or "",
+        "keywords": release.keywords or "",
+        "license": release.license or "",
+        "license_expression": release.license_expression,
+        "license_files": release.license_files,
+        "maintainer": release.maintainer or "",
+        "maintainer_email": release.maintainer_email or "",
+        "name": project.name,
+        "package_url": f"{base_url}project/{project.normalized_name}/",
+        "platform": ", ".join(release.platforms) if release.platforms else "",
+        "project_url": f"{base_url}project/{project.normalized_name}/",
+        "project_urls": release.project_urls,
+        "provides_extra": release.provides_extra,
+        "release_url": f"{base_url}project/{project.normalized_name}/{release.version}/",
+        "requires_dist": release.requires_dist,
+        "requires_python": release.requires_python or "",
+        "summary": release.summary or "",
+        "version": release.version,
+        "yanked": release.yanked,
+        "yanked_reason": release.yanked_reason or None,
+    }
+
+
+def _releases(dbsession, project):
+    releases = dbsession.scalars(select(Release).where(Release.project_id == project.id)).all()
+    releases.sort(key=lambda r: packaging.version.Version(r.version))
+    return releases
+
+
+def latest_release(releases):
+    """pypi.org's choice for ``info``: the newest final release that is not
+    yanked, else the newest that is not yanked, else the newest."""
+    for acceptable in (
+        lambda r: not r.yanked and not r.is_prerelease,
+        lambda r: not r.yanked,
+        lambda r: True,
+    ):
+        for release in reversed(releases):
+            if acceptable(release):
+                return release
+    return None
+
+
+def _files_by_release(dbsession, project):
+    files = dbsession.scalars(
+        select(File)
+        .join(Release, File.release_id == Release.id)
+        .where(Release.project_id == project.id)
+        .order_by(File.filename)
+    ).all()
+    by_release = {}
+    for file in files:
+        by_release.setdefault(file.release_id, []).append(file)
+    return by_release
+
+
+def project_document(dbsession, project, files_url, base_url) -> bytes | None:
+    """The project's document, or None when it has no release to show."""
+    releases = _releases(dbsession, project)
+    latest = latest_release(releases)
+    if latest is None:
+        return None
+    files = {} if project.status == "quarantined" else _files_by_release(dbsession, project)
+    document = {
+        "info": _info(project, latest, base_url),
+        "last_serial": project.last_serial,
+        "releases": {
+            r.version: [_file_document(f, r, files_url) for f in files.get(r.id, [])]
+            for r in releases
+        },
+        "urls": [_file_document(f, latest, files_url) for f in files.get(latest.id, [])],
+        "vulnerabilities": [],
+    }
+    return json.dumps(document).encode()
+
+
+def release_document(dbsession, project, release, files_url, base_url) -> bytes:
+    files = []
+    if project.status != "quarantined":
+        files = dbsession.scalars(
+            select(File).where(File.release_id == release.id).order_by(File.filename)
+        ).all()
+    document = {
+        "info": _info(project, release, base_url),
+        "last_serial": project.last_serial,
+        "urls": [_file_document(f, release, files_url) for f in files],
+        "vulnerabilities": [],
+    }
+    return json.dumps(document).encode()

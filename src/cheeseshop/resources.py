@@ -1,0 +1,193 @@
+"""Traversal: URL segments to context objects that carry their ACL.
+
+``Root`` → ``simple`` / ``pypi`` / ``packages`` / ``legacy``. A project name
+that is not in PEP 503 normal form is redirected (301) here, once, for every
+view beneath it; a missing project is a KeyError, which Pyramid turns into
+404.
+"""
+
+import packaging.utils
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
+from pyramid.httpexceptions import HTTPMovedPermanently
+from sqlalchemy import select
+
+from . import accounts, uploads
+from .models import File, Project, Release, Role
+from .permissions import UPLOAD, VIEW
+
+
+class Resource:
+    __name__ = ""
+    __parent__ = None
+
+    def __init__(self, request, name="", parent=None):
+        self.request = request
+        self.__name__ = name
+        self.__parent__ = parent
+
+
+class Root(Resource):
+    __acl__ = [(Allow, Everyone, VIEW), (Allow, "group:admins", ALL_PERMISSIONS)]
+
+    def __getitem__(self, name):
+        child = CONTAINERS[name]
+        return child(self.request, name, self)
+
+
+def root_factory(request):
+    return Root(request)
+
+
+def _project(request, name):
+    normalized = packaging.utils.canonicalize_name(name, validate=False)
+    project = request.dbsession.scalar(
+        select(Project).where(Project.normalized_name == normalized)
+    )
+    if project is None:
+        raise KeyError(name)
+    return project
+
+
+def _redirect_to_normal_form(request, name, depth):
+    """301 to the same URL with the project segment normalized."""
+    normalized = packaging.utils.canonicalize_name(name, validate=False)
+    if normalized == name:
+        return
+    segments = request.path_info.split("/")
+    segments[depth] = normalized
+    location = request.script_name + "/".join(segments)
+    if request.query_string:
+        location += "?" + request.query_string
+    raise HTTPMovedPermanently(location=location)
+
+
+class SimpleIndex(Resource):
+    """``/simple/``: every project."""
+
+    def __getitem__(self, name):
+        _redirect_to_normal_form(self.request, name, depth=2)
+        return SimpleProject(self.request, name, self, _project(self.request, name))
+
+
+class ProjectResource(Resource):
+    """A project, or one about to be created by an upload (``project`` None)."""
+
+    def __init__(self, request, name, parent, project):
+        super().__init__(request, name, parent)
+        self.project = project
+
+    @property
+    def __acl__(self):
+        if self.project is None:
+            return [(Allow, Authenticated, UPLOAD)]
+        roles = self.request.dbsession.execute(
+            select(Role.user_id, Role.role_name).where(Role.project_id == self.project.id)
+        ).all()
+        return [
+            (Allow, f"user:{user_id}", UPLOAD)
+            for user_id, role_name in roles
+            if role_name in (accounts.OWNER, accounts.MAINTAINER)
+        ]
+
+
+class SimpleProject(ProjectResource):
+    """``/simple/<project>/``."""
+
+
+class JsonIndex(Resource):
+    """``/pypi/``: the JSON API."""
+
+    def __getitem__(self, name):
+        _redirect_to_normal_form(self.request, name, depth=2)
+        return JsonProject(self.request, name, self, _project(self.request, name))
+
+
+class JsonProject(ProjectResource):
+    """``/pypi/<project>/json`` (the view) and ``/pypi/<project>/<version>/``."""
+
+    def __getitem__(self, version):
+        if version == "json":
+            raise KeyError(version)  # the view name, not a version
+        canonical = packaging.utils.canonicalize_version(version)
+        release = self.request.dbsession.scalar(
+            select(Release).where(
+                Release.project_id == self.project.id,
+                Release.canonical_version == canonical,
+            )
+        )
+        if release is None:
+            raise KeyError(version)
+        return JsonRelease(self.request, version, self, release)
+
+
+class JsonRelease(Resource):
+    def __init__(self, request, name, parent, release):
+        super().__init__(request, name, parent)
+        self.release = release
+        self.project = parent.project
+
+
+class Packages(Resource):
+    """``/packages/ab/cd/<rest of blake2b>/<filename>``, and ``….metadata``."""
+
+    DEPTH = 4
+
+    def __init__(self, request, name, parent, segments=()):
+        super().__init__(request, name, parent)
+        self.segments = segments
+
+    def __getitem__(self, segment):
+        segments = self.segments + (segment,)
+        if len(segments) < self.DEPTH:
+            return Packages(self.request, segment, self, segments)
+        if len(segments) > self.DEPTH:
+            raise KeyError(segment)
+        return DistributionFile.find(self.request, segment, self, "/".join(segments))
+
+
+class DistributionFile(Resource):
+    """One stored file; ``metadata`` is True for its PEP 658 ``.metadata``."""
+
+    def __init__(self, request, name, parent, file, project_status, metadata):
+        super().__init__(request, name, parent)
+        self.file = file
+        self.project_status = project_status
+        self.metadata = metadata
+
+    @classmethod
+    def find(cls, request, name, parent, key):
+        metadata = key.endswith(".metadata")
+        path = key[: -len(".metadata")] if metadata else key
+        row = request.dbsession.execute(
+            select(File, Project.status)
+            .join(Release, File.release_id == Release.id)
+            .join(Project, Release.project_id == Project.id)
+            .where(File.path == path)
+        ).first()
+        if row is None or (metadata and row[0].metadata_sha256 is None):
+            raise KeyError(name)
+        # PEP 792: a quarantined project's files are not offered at all.
+        if row[1] == "quarantined":
+            raise KeyError(name)
+        return cls(request, name, parent, row[0], row[1], metadata)
+
+    @property
+    def key(self):
+        return self.file.path + (".metadata" if self.metadata else "")
+
+
+class LegacyUpload(Resource):
+    """``/legacy/``: the upload API of twine, uv, poetry, pdm and distutils."""
+
+    def project(self, normalized_name):
+        """The ProjectResource an upload is authorized against."""
+        project = uploads.find_project(self.request.dbsession, normalized_name)
+        return ProjectResource(self.request, normalized_name, self, project)
+
+
+CONTAINERS = {
+    "simple": SimpleIndex,
+    "pypi": JsonIndex,
+    "packages": Packages,
+    "legacy": LegacyUpload,
+}

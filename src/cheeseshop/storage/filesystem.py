@@ -1,0 +1,101 @@
+"""Files in a folder: ``cheeseshop.storage.path``."""
+
+import os
+import shutil
+import tempfile
+
+from zope.interface import implementer
+
+from .errors import NotFound, StorageError
+from .interfaces import IFileStorage
+from .keys import check_key
+
+CHUNK_SIZE = 1024 * 1024
+
+
+@implementer(IFileStorage)
+class FilesystemStorage:
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+
+    @classmethod
+    def from_settings(cls, settings):
+        path = settings.get("cheeseshop.storage.path")
+        if not path:
+            raise StorageError("cheeseshop.storage.path is not set")
+        os.makedirs(path, exist_ok=True)
+        return cls(path)
+
+    def _path(self, key):
+        return os.path.join(self.root, *check_key(key).split("/"))
+
+    def store(self, key, fileobj, size, content_type="application/octet-stream"):
+        path = self._path(key)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        # Write beside the target and rename: readers see all or nothing.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                written = 0
+                while chunk := fileobj.read(CHUNK_SIZE):
+                    out.write(chunk)
+                    written += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if written != size:
+                raise StorageError(
+                    f"{key}: expected {size} bytes, the stream gave {written}"
+                )
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    def open(self, key):
+        try:
+            return open(self._path(key), "rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise NotFound(key) from exc
+
+    def size(self, key):
+        try:
+            return os.stat(self._path(key)).st_size
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise NotFound(key) from exc
+
+    def delete(self, key):
+        path = self._path(key)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return
+        # Prune the emptied hash folders, never the root.
+        folder = os.path.dirname(path)
+        while folder != self.root:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+    def exists(self, key):
+        return os.path.isfile(self._path(key))
+
+    def url(self, key, request):
+        return None
+
+    def keys(self):
+        for folder, dirs, files in os.walk(self.root):
+            dirs.sort()
+            for name in sorted(files):
+                if name.startswith(".tmp-"):
+                    continue
+                rel = os.path.relpath(os.path.join(folder, name), self.root)
+                yield rel.replace(os.sep, "/")
+
+    def free_space(self):
+        return shutil.disk_usage(self.root).free

@@ -1,0 +1,37 @@
+from zope.interface import Interface
+
+
+class IFileStorage(Interface):
+    """Where distribution files live, under content-addressed keys.
+
+    Keys look like ``ab/cd/<rest of the blake2b-256 hex digest>/<filename>``:
+    a key's bytes never change, so their URL can be cached forever.
+    """
+
+    def store(key, fileobj, size, content_type="application/octet-stream"):
+        """Store ``size`` bytes read from ``fileobj`` under ``key``.
+
+        Atomic: a reader sees all of the bytes or none of them. Storing a key
+        that exists replaces it (with the same bytes, keys being content
+        addressed)."""
+
+    def open(key):
+        """A readable, seekable binary stream of the key's bytes.
+
+        Raises :class:`cheeseshop.storage.errors.NotFound` when missing."""
+
+    def size(key):
+        """The key's size in bytes; raises NotFound when missing."""
+
+    def delete(key):
+        """Remove the key; deleting a missing key is not an error."""
+
+    def exists(key):
+        """Whether the key is stored."""
+
+    def url(key, request):
+        """A URL clients can fetch the key from directly (presigned, CDN), or
+        None when the application streams it itself."""
+
+    def keys():
+        """Iterate over every stored key (for fsck and migrations)."""

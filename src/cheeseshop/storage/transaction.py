@@ -1,0 +1,73 @@
+"""Make stored bytes follow the database transaction.
+
+Bytes are written to storage before the rows that point at them commit. If
+the transaction aborts, the bytes written in it are removed again, unless a
+row committed by someone else references the same key (two uploads of the
+same content race; the winner keeps the bytes).
+"""
+
+import logging
+
+import transaction as transaction_module
+from transaction.interfaces import IDataManager
+from zope.interface import implementer
+
+log = logging.getLogger(__name__)
+
+
+@implementer(IDataManager)
+class StoredBytes:
+    def __init__(self, storage, is_referenced, transaction_manager):
+        self.storage = storage
+        self.is_referenced = is_referenced
+        self.transaction_manager = transaction_manager
+        self.keys = []
+
+    def add(self, key):
+        self.keys.append(key)
+
+    def _remove_unreferenced(self):
+        keys, self.keys = self.keys, []
+        for key in keys:
+            try:
+                if not self.is_referenced(key):
+                    self.storage.delete(key)
+            except Exception:  # a cleanup failure must not mask the abort
+                log.exception("could not remove %s after an aborted upload", key)
+
+    # IDataManager
+    def abort(self, txn):
+        self._remove_unreferenced()
+
+    def tpc_begin(self, txn):
+        pass
+
+    def commit(self, txn):
+        pass
+
+    def tpc_vote(self, txn):
+        pass
+
+    def tpc_finish(self, txn):
+        self.keys = []
+
+    def tpc_abort(self, txn):
+        self._remove_unreferenced()
+
+    def sortKey(self):
+        # After the database's data manager: the bytes' fate is decided by
+        # the rows' commit.
+        return "~cheeseshop.storedbytes"
+
+
+def stored_bytes(storage, is_referenced, transaction_manager=None):
+    """The StoredBytes joined to the current transaction (one per transaction)."""
+    tm = transaction_manager or transaction_module.manager
+    txn = tm.get()
+    try:
+        return txn.data(storage)
+    except KeyError:
+        manager = StoredBytes(storage, is_referenced, tm)
+        txn.join(manager)
+        txn.set_data(storage, manager)
+        return manager

@@ -1,0 +1,74 @@
+"""Downloads: distribution files and their PEP 658 ``.metadata``."""
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ..permissions import VIEW
+from ..resources import DistributionFile
+from ..storage import NotFound
+
+BLOCK_SIZE = 256 * 1024
+# Content-addressed: the bytes behind a URL never change.
+FOREVER = "max-age=31536000, public, immutable"
+
+
+class StoredStream:
+    """A storage stream as a WSGI app_iter that can also serve a byte range."""
+
+    def __init__(self, stream, block_size=BLOCK_SIZE):
+        self.stream = stream
+        self.block_size = block_size
+
+    def __iter__(self):
+        read = self.stream.read
+        while block := read(self.block_size):
+            yield block
+
+    def app_iter_range(self, start, stop):
+        self.stream.seek(start)
+        remaining = None if stop is None else stop - start
+
+        def blocks():
+            nonlocal remaining
+            while remaining is None or remaining > 0:
+                size = self.block_size if remaining is None else min(self.block_size, remaining)
+                block = self.stream.read(size)
+                if not block:
+                    break
+                if remaining is not None:
+                    remaining -= len(block)
+                yield block
+            self.close()
+
+        return blocks()
+
+    def close(self):
+        self.stream.close()
+
+
+@view_config(context=DistributionFile, name="", permission=VIEW, request_method=("GET", "HEAD"))
+def download(request):
+    context = request.context
+    storage = request.storage
+    direct = storage.url(context.key, request)
+    if direct:
+        raise HTTPFound(location=direct)
+    try:
+        stream = storage.open(context.key)
+    except NotFound:
+        raise HTTPNotFound(f"{context.file.filename} is missing from storage") from None
+    response = Response(
+        app_iter=StoredStream(stream),
+        content_type="text/plain" if context.metadata else "application/octet-stream",
+        conditional_response=True,
+    )
+    if context.metadata:
+        response.content_length = storage.size(context.key)
+        response.etag = context.file.metadata_sha256
+    else:
+        response.content_length = context.file.size
+        response.etag = context.file.sha256_digest
+    response.cache_control = FOREVER
+    response.accept_ranges = "bytes"
+    return response

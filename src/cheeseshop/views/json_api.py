@@ -1,0 +1,44 @@
+"""pypi.org's JSON API."""
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .. import project_json
+from ..permissions import VIEW
+from ..resources import JsonProject, JsonRelease
+from .responses import check_serial, files_url, set_serial_headers
+
+
+def _respond(request, project, cache_key, render):
+    etag = check_serial(request, project.last_serial, "json-api")
+    page = request.page_cache.get_or_render(cache_key, render)
+    if page is None:
+        raise HTTPNotFound()
+    response = Response(body=page, content_type="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return set_serial_headers(response, project.last_serial, etag)
+
+
+@view_config(context=JsonProject, name="json", permission=VIEW, request_method=("GET", "HEAD"))
+def project_json_view(request):
+    project = request.context.project
+    base, files = request.application_url + "/", files_url(request)
+    return _respond(
+        request,
+        project,
+        ("json", project.id, project.last_serial, files, base),
+        lambda: project_json.project_document(request.dbsession, project, files, base),
+    )
+
+
+@view_config(context=JsonRelease, name="json", permission=VIEW, request_method=("GET", "HEAD"))
+def release_json_view(request):
+    project, release = request.context.project, request.context.release
+    base, files = request.application_url + "/", files_url(request)
+    return _respond(
+        request,
+        project,
+        ("json", project.id, release.id, project.last_serial, files, base),
+        lambda: project_json.release_document(request.dbsession, project, release, files, base),
+    )

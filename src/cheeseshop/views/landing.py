@@ -1,0 +1,13 @@
+from pyramid.view import view_config
+
+from ..permissions import VIEW
+from ..resources import Root
+
+
+@view_config(context=Root, name="", renderer="cheeseshop:templates/landing.jinja2", permission=VIEW)
+def landing(request):
+    return {
+        "index_url": request.application_url + "/simple/",
+        "upload_url": request.application_url + "/legacy/",
+        "host": request.host.split(":")[0],
+    }

@@ -1,0 +1,97 @@
+"""The simple repository API: PEP 503 HTML and PEP 691 JSON."""
+
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .. import index, journal
+from ..permissions import VIEW
+from ..resources import SimpleIndex, SimpleProject
+from .responses import check_serial, error, files_url, set_serial_headers
+
+
+def negotiate(request):
+    """The media type to answer with (PEP 691), from ``?format=`` or Accept."""
+    wanted = request.params.get("format")
+    if wanted:
+        if wanted not in index.MEDIA_TYPES:
+            raise error(406, f"Unsupported format {wanted!r}; use one of {', '.join(index.OFFERS)}.")
+        return index.MEDIA_TYPES[wanted]
+    if "Accept" not in request.headers:
+        return index.HTML
+    offers = request.accept.acceptable_offers(index.OFFERS)
+    if not offers:
+        raise error(406, f"None of the media types in Accept is served; use one of {', '.join(index.OFFERS)}.")
+    return index.MEDIA_TYPES[offers[0][0]]
+
+
+VARIANTS = {index.HTML: "html", index.V1_HTML: "v1-html", index.V1_JSON: "v1-json"}
+
+
+def _variant(media_type):
+    return VARIANTS[media_type]
+
+
+@view_config(context=SimpleIndex, name="", permission=VIEW, request_method=("GET", "HEAD"))
+def simple_root(request):
+    media_type = negotiate(request)
+    serial = journal.last_serial(request.dbsession)
+    etag = check_serial(request, serial, _variant(media_type))
+    cache_key = ("root", serial, media_type)
+    page = request.page_cache.get(cache_key)
+    response = Response(content_type=media_type, charset="utf-8" if media_type == index.HTML else None)
+    if page is not None:
+        response.body = page
+    else:
+        response.app_iter = _stream_root(request, media_type, serial, cache_key)
+    return set_serial_headers(response, serial, etag)
+
+
+def _stream_root(request, media_type, serial, cache_key):
+    # A session of its own: the response streams after pyramid_tm has closed
+    # the request's session, and the list of a large index is never built whole.
+    factory = request.registry["read_dbsession_factory"]
+    cache = request.page_cache
+
+    def generate():
+        with factory() as session:
+            projects = index.iter_projects(session)
+            if media_type == index.V1_JSON:
+                chunks = index.iter_root_json(projects, serial)
+            else:
+                chunks = index.iter_root_html(projects)
+            kept, size = [], 0
+            for chunk in chunks:
+                if kept is not None:
+                    kept.append(chunk)
+                    size += len(chunk)
+                    if size > cache.max_bytes // 4:
+                        kept = None
+                yield chunk
+        if kept is not None:
+            cache.put(cache_key, b"".join(kept))
+
+    return generate()
+
+
+@view_config(context=SimpleProject, name="", permission=VIEW, request_method=("GET", "HEAD"))
+def simple_project(request):
+    project = request.context.project
+    media_type = negotiate(request)
+    etag = check_serial(request, project.last_serial, _variant(media_type))
+    base = files_url(request)
+
+    def render():
+        versions, files = index.project_versions_and_files(request.dbsession, project)
+        if media_type == index.V1_JSON:
+            return index.render_project_json(project, versions, files, base)
+        return index.render_project_html(project, versions, files, base)
+
+    page = request.page_cache.get_or_render(
+        ("simple", project.id, project.last_serial, media_type, base), render
+    )
+    response = Response(
+        body=page,
+        content_type=media_type,
+        charset="utf-8" if media_type == index.HTML else None,
+    )
+    return set_serial_headers(response, project.last_serial, etag)

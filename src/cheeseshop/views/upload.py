@@ -1,0 +1,99 @@
+"""The legacy upload API at ``/legacy/``: parse the form, authorize, hand over
+to :mod:`cheeseshop.uploads`."""
+
+import trove_classifiers
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .. import uploads
+from ..permissions import UPLOAD
+from ..resources import LegacyUpload
+from .responses import error
+
+# Room for the form's other fields around the file itself.
+FORM_OVERHEAD = 16 * 1024 * 1024
+
+
+def max_file_size(request):
+    return int(request.registry.settings.get("cheeseshop.max_file_size", uploads.DEFAULT_MAX_FILE_SIZE))
+
+
+def _user(request):
+    """The authenticated uploader; 401 (challenge) or 403 otherwise."""
+    user = request.identity
+    if user is not None:
+        return user
+    if "Authorization" in request.headers:
+        raise error(403, "Invalid or non-existent authentication information.")
+    # distutils' register sends credentials only after a challenge.
+    raise error(
+        401,
+        "Authentication required: upload with your username and password.",
+        headers={"WWW-Authenticate": 'Basic realm="pypi"'},
+    )
+
+
+def _authorize(request, upload):
+    user = _user(request)
+    context = request.context.project(upload.normalized_name)
+    if not request.has_permission(UPLOAD, context):
+        raise error(
+            403,
+            f"The user '{user.username}' isn't allowed to upload to project "
+            f"'{upload.name}'.",
+        )
+    return user, context.project
+
+
+@view_config(context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers")
+def list_classifiers(request):
+    return Response("\n".join(sorted(trove_classifiers.classifiers)) + "\n", content_type="text/plain")
+
+
+@view_config(context=LegacyUpload, name="", request_method="POST", require_csrf=False)
+def legacy_action(request):
+    limit = max_file_size(request)
+    if request.content_length and request.content_length > limit + FORM_OVERHEAD:
+        raise error(413, uploads.distributions.file_too_large_message(limit))
+    form = request.POST
+    action = form.get(":action")
+    getall = form.getall
+    try:
+        if action == "file_upload":
+            return _file_upload(request, form, getall, limit)
+        if action == "submit":
+            upload = uploads.read_upload(getall)
+            user, project = _authorize(request, upload)
+            uploads.register(request.dbsession, user, project, upload)
+            return Response("OK", content_type="text/plain")
+        if action == "verify":
+            uploads.read_upload(getall)
+            return Response("OK", content_type="text/plain")
+    except uploads.UploadRejected as exc:
+        raise error(exc.status, str(exc)) from exc
+    raise error(400, f"Unknown or missing ':action' {action!r}: use file_upload.")
+
+
+def _file_upload(request, form, getall, limit):
+    if form.get("protocol_version", "1") != "1":
+        raise error(400, "Unknown protocol_version; use 1.")
+    content = form.get("content")
+    if content is None or not hasattr(content, "file"):
+        raise error(400, "Upload payload does not have a file ('content' field).")
+    upload = uploads.read_upload(getall, content.filename)
+    user, project = _authorize(request, upload)
+    result = uploads.add_file(
+        request.dbsession,
+        request.storage,
+        user,
+        project,
+        upload,
+        content.file,
+        {
+            "md5": form.get("md5_digest"),
+            "sha256": form.get("sha256_digest"),
+            "blake2_256": form.get("blake2_256_digest"),
+        },
+        limit,
+    )
+    return Response("OK" if result.created else "OK: the file was already here", content_type="text/plain")

@@ -1,0 +1,118 @@
+"""Fixtures for the end-to-end tests that drive real packaging clients.
+
+See cheeseshop_e2e.py (beside this file) for what they are built on:
+
+* ``clients``      (session) the venv with pip, uv, twine, poetry, pdm, build
+                   and the build backends: ``$CHEESESHOP_CLIENTS_VENV`` or
+                   ``<repo>/.venv-clients``, created from
+                   requirements/clients.txt when missing.
+* ``server``       (module)  a running ``cheeseshop --data DIR serve`` on a
+                   free loopback port with a fresh data dir; stopped with
+                   SIGTERM (SIGKILL after a timeout) at the end of the module.
+* ``user``, ``make_user``    uploaders made with ``cheeseshop user add``.
+* ``unique_name``  project names no other test uses.
+* ``sh``           runs clients in an isolated environment (tmp HOME, tmp
+                   caches, no config files, null keyring) and knows how to make
+                   fresh target venvs and install into them.
+* ``build_dist``   writes and builds a real project with setuptools,
+                   hatchling, poetry or pdm.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from cheeseshop_e2e import (
+    Dist,
+    Server,
+    Shell,
+    User,
+    build_project,
+    clients_venv_path,
+    ensure_clients_venv,
+    ensure_wheelhouse,
+    isolated_env,
+    write_project,
+)
+
+
+@pytest.fixture(scope="session")
+def clients():
+    """The venv holding the client tools; created like scripts/test.sh does when missing."""
+    return ensure_clients_venv(clients_venv_path())
+
+
+@pytest.fixture(scope="session")
+def build_deps_wheelhouse(clients):
+    """A --find-links directory holding setuptools and wheel wheels.
+
+    pip builds an sdist in an isolated build environment whose requirements
+    come from the same index options; the test index hosts no setuptools, so
+    installs that must build an sdist add ``--find-links`` to this directory.
+    The project under test itself still exists only on the test index.
+    Downloaded once per clients venv and kept inside it.
+    """
+    return ensure_wheelhouse(clients)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A running cheeseshop with an empty data dir, shared by one test module."""
+    srv = Server(tmp_path_factory.mktemp("cheeseshop") / "data")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def make_user(server):
+    """make_user(name=None, password=None, email=None) -> User, via ``cheeseshop user add``."""
+    return server.add_user
+
+
+@pytest.fixture
+def user(server) -> User:
+    return server.add_user()
+
+
+@pytest.fixture
+def unique_name():
+    """unique_name("tag") -> a project name no other test uses, e.g. "cs-tag-1a2b3c4d"."""
+
+    def make(tag: str = "pkg") -> str:
+        return f"cs-{tag}-{secrets.token_hex(4)}"
+
+    return make
+
+
+@pytest.fixture
+def client_env(tmp_path, clients) -> dict:
+    return isolated_env(tmp_path / "home", clients)
+
+
+@pytest.fixture
+def sh(clients, client_env, tmp_path, request) -> Shell:
+    return Shell(clients, client_env, tmp_path, lambda: request.getfixturevalue("build_deps_wheelhouse"))
+
+
+@pytest.fixture
+def build_dist(sh, tmp_path):
+    """build_dist(backend, name, version, dependencies=(), extras=None, marker="original") -> Dist.
+
+    backend is one of "setuptools" (setup.py + ``python -m build --no-isolation``),
+    "hatchling" (``python -m build --no-isolation``), "poetry" (``poetry build``)
+    or "pdm" (``pdm build --no-isolation``).
+    """
+    counter = iter(range(1_000_000))
+
+    def build(backend: str, name: str, version: str, *, dependencies=(), extras=None, marker="original") -> Dist:
+        root = tmp_path / "projects" / f"{name}-{version}-{next(counter)}"
+        module = write_project(root, backend, name, version, dependencies=dependencies, extras=extras, marker=marker)
+        sdist, wheel = build_project(sh, root, backend)
+        return Dist(name, version, module, root, sdist, wheel)
+
+    return build
