@@ -15,8 +15,11 @@ def run_migrations_online():
         _run(connection)
         return
     engine = get_engine({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")})
-    with engine.connect() as connection:
-        _run(connection)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 def _run(connection):

@@ -22,8 +22,10 @@ class Environment:
         self._settings = None
 
     @property
-    def embedded(self):
-        return self.config_uri is None
+    def migrates_itself(self):
+        """SQLite indexes (one machine) migrate on use; a shared database is
+        migrated once, on purpose, with ``cheeseshop db upgrade``."""
+        return self.settings["sqlalchemy.url"].startswith("sqlite")
 
     @property
     def settings(self):
@@ -54,6 +56,12 @@ class Environment:
     def upgrade_database(self):
         migrations.upgrade(self.settings["sqlalchemy.url"])
 
+    def prepare_database(self):
+        if self.migrates_itself:
+            self.upgrade_database()
+        else:
+            self.check_database()
+
     def check_database(self):
         engine = get_engine(self.settings)
         try:
@@ -75,10 +83,7 @@ class Environment:
     @contextlib.contextmanager
     def dbsession(self):
         """A session in a transaction that commits when the block succeeds."""
-        if self.embedded:
-            self.upgrade_database()
-        else:
-            self.check_database()
+        self.prepare_database()
         engine = get_engine(self.settings)
         manager = transaction.TransactionManager(explicit=True)
         try:

@@ -18,10 +18,7 @@ def serve(env, host, port, threads):
     from ..views.upload import FORM_OVERHEAD
 
     env.setup_logging()
-    if env.embedded:
-        env.upgrade_database()
-    else:
-        env.check_database()
+    env.prepare_database()
     try:
         app = make_app({}, **env.settings)
     except ConfigurationError as exc:

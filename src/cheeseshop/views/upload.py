@@ -33,8 +33,7 @@ def _user(request):
     )
 
 
-def _authorize(request, upload):
-    user = _user(request)
+def _authorize(request, user, upload):
     context = request.context.project(upload.normalized_name)
     if not request.has_permission(UPLOAD, context):
         raise error(
@@ -42,7 +41,7 @@ def _authorize(request, upload):
             f"The user '{user.username}' isn't allowed to upload to project "
             f"'{upload.name}'.",
         )
-    return user, context.project
+    return context.project
 
 
 @view_config(context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers")
@@ -60,10 +59,11 @@ def legacy_action(request):
     getall = form.getall
     try:
         if action == "file_upload":
-            return _file_upload(request, form, getall, limit)
+            return _file_upload(request, _user(request), form, getall, limit)
         if action == "submit":
+            user = _user(request)
             upload = uploads.read_upload(getall)
-            user, project = _authorize(request, upload)
+            project = _authorize(request, user, upload)
             uploads.register(request.dbsession, user, project, upload)
             return Response("OK", content_type="text/plain")
         if action == "verify":
@@ -74,14 +74,14 @@ def legacy_action(request):
     raise error(400, f"Unknown or missing ':action' {action!r}: use file_upload.")
 
 
-def _file_upload(request, form, getall, limit):
+def _file_upload(request, user, form, getall, limit):
     if form.get("protocol_version", "1") != "1":
         raise error(400, "Unknown protocol_version; use 1.")
     content = form.get("content")
     if content is None or not hasattr(content, "file"):
         raise error(400, "Upload payload does not have a file ('content' field).")
     upload = uploads.read_upload(getall, content.filename)
-    user, project = _authorize(request, upload)
+    project = _authorize(request, user, upload)
     result = uploads.add_file(
         request.dbsession,
         request.storage,

@@ -1,0 +1,173 @@
+"""Fixtures shared by the whole suite.
+
+Every test that touches the database runs twice: on SQLite and on a real
+PostgreSQL (``scripts/postgres.sh`` starts it; ``CHEESESHOP_TEST_POSTGRESQL``
+overrides its URL). Both schemas are built by ``alembic upgrade head``, so
+every run exercises the migrations.
+"""
+
+import os
+import shutil
+import sqlite3
+
+import pytest
+import sqlalchemy
+import transaction
+import webtest
+
+from cheeseshop import accounts, migrations
+from cheeseshop.app import main
+from cheeseshop.models import get_engine, get_session_factory, get_tm_session
+from cheeseshop.models.meta import Base
+
+POSTGRESQL_URL = os.environ.get(
+    "CHEESESHOP_TEST_POSTGRESQL",
+    "postgresql+psycopg://cheeseshop:cheeseshop@127.0.0.1:5432/cheeseshop_test",
+)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "cheeseshop.sqlite"
+    migrations.upgrade(f"sqlite:///{path}")
+    # Fold the write-ahead log into the file, so a copy of it is complete.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_database():
+    engine = sqlalchemy.create_engine(POSTGRESQL_URL)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRESQL_URL}: run scripts/postgres.sh "
+            f"(the test command does) ({exc})"
+        )
+    finally:
+        engine.dispose()
+    migrations.upgrade(POSTGRESQL_URL)
+    return POSTGRESQL_URL
+
+
+def _empty_postgresql(url):
+    engine = sqlalchemy.create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "cheeseshop.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgresql_database")
+        _empty_postgresql(url)
+        yield url
+
+
+@pytest.fixture
+def files_dir(tmp_path):
+    path = tmp_path / "files"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(database_url, files_dir):
+    return {
+        "sqlalchemy.url": database_url,
+        "cheeseshop.storage": "filesystem",
+        "cheeseshop.storage.path": str(files_dir),
+    }
+
+
+@pytest.fixture
+def app(settings):
+    return main({}, **settings)
+
+
+@pytest.fixture
+def testapp(app):
+    return webtest.TestApp(app)
+
+
+@pytest.fixture
+def engine(settings):
+    engine = get_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tm():
+    manager = transaction.TransactionManager(explicit=True)
+    return manager
+
+
+@pytest.fixture
+def session_factory(engine):
+    return get_session_factory(engine)
+
+
+@pytest.fixture
+def dbsession(session_factory, tm):
+    """A session joined to ``tm``: ``with tm:`` commits, as pyramid_tm does."""
+    return get_tm_session(session_factory, tm)
+
+
+@pytest.fixture
+def make_user(session_factory):
+    def make(username="alice", password=PASSWORD):
+        manager = transaction.TransactionManager(explicit=True)
+        with manager:
+            session = get_tm_session(session_factory, manager)
+            user = accounts.create_user(session, username, password, email=f"{username}@example.org")
+            user_id = user.id
+        return user_id
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    make_user("alice")
+    return ("alice", PASSWORD)
+
+
+@pytest.fixture
+def bob(make_user):
+    make_user("bob")
+    return ("bob", PASSWORD)
+
+
+@pytest.fixture
+def snapshot(engine, files_dir):
+    """What the index holds: row counts and stored files, to prove a rejected
+    request changed nothing."""
+
+    def take():
+        with engine.connect() as connection:
+            counts = {
+                table.name: connection.execute(
+                    sqlalchemy.select(sqlalchemy.func.count()).select_from(table)
+                ).scalar()
+                for table in Base.metadata.sorted_tables
+            }
+        stored = sorted(
+            os.path.relpath(os.path.join(folder, name), files_dir)
+            for folder, _, names in os.walk(files_dir)
+            for name in names
+        )
+        return counts, stored
+
+    return take

@@ -1,0 +1,62 @@
+import hashlib
+
+from tests import builders
+from tests.builders import basic_auth, upload_form
+
+
+def upload(testapp, credentials, name, version, filename=None, content=None, status=200, **fields):
+    if content is None:
+        content = builders.wheel(name, version)
+        filename = filename or builders.wheel_filename(name, version)
+    params, files = upload_form(name, version, filename, content, **fields)
+    return testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials), status=status)
+
+
+def test_upload_makes_the_file_installable(testapp, alice):
+    upload(testapp, alice, "Demo.Pkg", "1.0")
+    page = testapp.get("/simple/demo-pkg/")
+    assert "demo_pkg-1.0-py3-none-any.whl" in page.text
+    assert page.headers["X-PyPI-Last-Serial"] != "0"
+
+
+def test_identical_reupload_is_accepted_and_different_bytes_rejected(testapp, alice, snapshot):
+    content = builders.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
+    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+    before = snapshot()
+    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=200)
+    assert snapshot() == before
+    other = builders.wheel("demo", "1.0", files={"demo/extra.py": b"x = 1\n"})
+    response = upload(testapp, alice, "demo", "1.0", content=other, filename=builders.wheel_filename("demo", "1.0"), status=400)
+    assert "File already exists" in response.status
+    assert snapshot() == before
+
+
+def test_wrong_digest_is_rejected_and_nothing_stored(testapp, alice, snapshot):
+    before = snapshot()
+    content = builders.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content, digests=False)
+    params.append(("sha256_digest", hashlib.sha256(b"other").hexdigest()))
+    response = testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=400)
+    assert "digest" in response.status
+    assert snapshot() == before
+
+
+def test_someone_elses_project_is_forbidden(testapp, alice, bob, snapshot):
+    upload(testapp, alice, "demo", "1.0")
+    before = snapshot()
+    response = upload(testapp, bob, "demo", "2.0", status=403)
+    assert "isn't allowed to upload to project 'demo'" in response.status
+    assert snapshot() == before
+
+
+def test_bad_password_is_forbidden(testapp, alice, snapshot):
+    before = snapshot()
+    response = upload(testapp, ("alice", "wrong"), "demo", "1.0", status=403)
+    assert "Invalid or non-existent authentication" in response.status
+    assert snapshot() == before
+
+
+def test_no_credentials_gets_a_basic_challenge(testapp):
+    response = testapp.post("/legacy/", {":action": "submit", "name": "x", "version": "1"}, status=401)
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="pypi"'
