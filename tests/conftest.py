@@ -9,6 +9,7 @@ every run exercises the migrations.
 import os
 import shutil
 import sqlite3
+import uuid
 
 import pytest
 import sqlalchemy
@@ -39,20 +40,28 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgresql_database():
-    engine = sqlalchemy.create_engine(POSTGRESQL_URL)
+    """A database of this test session's own on the PostgreSQL server, so
+    that concurrent runs never share tables; dropped at the end."""
+    admin_url = sqlalchemy.engine.make_url(POSTGRESQL_URL)
+    name = f"{admin_url.database}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sqlalchemy.exc.OperationalError as exc:
+        admin.dispose()
         pytest.fail(
             f"PostgreSQL is not reachable at {POSTGRESQL_URL}: run scripts/postgres.sh "
             f"(the test command does) ({exc})"
         )
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrations.upgrade(url)
+        yield url
     finally:
-        engine.dispose()
-    migrations.upgrade(POSTGRESQL_URL)
-    return POSTGRESQL_URL
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def _empty_postgresql(url):

@@ -277,7 +277,9 @@ class Server:
 
     def add_user(self, name: str | None = None, password: str | None = None, email: str | None = None) -> User:
         name = name or f"user{secrets.token_hex(4)}"
-        password = password or secrets.token_urlsafe(16)
+        # not starting with "-" (argparse would take it for an option), and with
+        # a ":" in it, which Basic auth must split on the *first* colon only
+        password = password or f"Pw:{secrets.token_urlsafe(12)}!"
         email = email or f"{name}@example.invalid"
         self.cli("user", "add", name, "--email", email, "--password-stdin", input=password + "\n")
         return User(name, password, email)

@@ -47,7 +47,7 @@ def plain_python(sh):
     )
     location, setuptools_spec = probe.stdout.split()
     assert setuptools_spec == "None"
-    assert Path(location).parent.parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
+    assert Path(location).parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
     return python
 
 
@@ -86,7 +86,7 @@ def test_distutils_register_sdist_upload(server, sh, user, plain_python, tmp_pat
 
     # it really was the stdlib's distutils
     used = re.search(r"distutils-from: (\S+)", result.output).group(1)
-    assert Path(used).parent.parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
+    assert Path(used).parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
 
     # register and upload both got a 200 (distutils exits 0 even when register fails)
     assert f"Registering {name} to {server.legacy_url}" in result.output, result.describe()

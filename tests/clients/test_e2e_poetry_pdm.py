@@ -26,10 +26,13 @@ def test_poetry_publish(server, sh, user, build_dist, unique_name):
 
 
 def test_pdm_publish(server, sh, user, build_dist, unique_name):
+    # built by ``pdm build --no-isolation``; ``--no-build`` makes publish upload
+    # exactly those files instead of rebuilding in an isolated env from PyPI.
+    # (pdm's -p is --project: the password option is -P/--password)
     dist = build_dist("pdm", unique_name("pdm"), "1.0")
 
     result = sh.run(
-        [sh.tool("pdm"), "publish", "--no-build", "-r", server.legacy_url, "-u", user.name, "-p", user.password],
+        [sh.tool("pdm"), "publish", "--no-build", "-r", server.legacy_url, "--username", user.name, "--password", user.password],
         cwd=dist.project_dir,
     )
     for path in dist.files:

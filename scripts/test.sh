@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine of this kind
+# (Python packages, PostgreSQL started, Chromium) and runs the whole suite.
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+missing=()
+command -v pg_ctlcluster >/dev/null || missing+=(postgresql-15)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt-get install ${missing[*]}"
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+echo "== PostgreSQL"
+bash scripts/postgres.sh
+
+echo "== Python packages"
+python3 -m pip install -q -e . -r requirements/test.txt
+
+clients_venv="${CHEESESHOP_CLIENTS_VENV:-$PWD/.venv-clients}"
+echo "== client tools in $clients_venv"
+[ -x "$clients_venv/bin/python" ] || python3 -m venv "$clients_venv"
+"$clients_venv/bin/python" -m pip install -q -r requirements/clients.txt
+export CHEESESHOP_CLIENTS_VENV="$clients_venv"
+
+echo "== pytest"
+exec python3 -m pytest "$@"

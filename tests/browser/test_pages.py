@@ -1,0 +1,28 @@
+"""Pages as a person sees them, in headless Chromium."""
+
+from selenium.webdriver.common.by import By
+
+from tests import builders
+from tests.builders import basic_auth, upload_form
+
+
+def test_landing_page_tells_how_to_use_the_index(browser, live_server):
+    browser.get(live_server + "/")
+    assert "cheeseshop" in browser.title
+    pip = browser.find_element(By.ID, "pip").text
+    assert pip == f"pip install --index-url {live_server}/simple/ PACKAGE"
+    twine = browser.find_element(By.ID, "twine").text
+    assert twine == f"twine upload --repository-url {live_server}/legacy/ dist/*"
+
+
+def test_simple_index_links_lead_to_the_files(browser, live_server, testapp, alice):
+    content = builders.wheel("Browse.Me", "1.0")
+    params, files = upload_form("Browse.Me", "1.0", builders.wheel_filename("Browse.Me", "1.0"), content)
+    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+
+    browser.get(live_server + "/simple/")
+    browser.find_element(By.LINK_TEXT, "Browse.Me").click()
+    assert browser.current_url == live_server + "/simple/browse-me/"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Links for browse-me"
+    link = browser.find_element(By.LINK_TEXT, "browse_me-1.0-py3-none-any.whl")
+    assert link.get_attribute("href").startswith(live_server + "/packages/")
