@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from .models import Role, User
 
-_hasher = argon2.PasswordHasher()
+# OWASP's Argon2id parameters (19 MiB, 2 passes) rather than argon2-cffi's
+# default 64 MiB: every upload verifies a password, and eight worker threads
+# doing so at once must not cost half a gigabyte.
+_hasher = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 OWNER = "Owner"
 MAINTAINER = "Maintainer"

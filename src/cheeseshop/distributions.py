@@ -76,29 +76,36 @@ def parse_filename(filename: str) -> DistributionFilename:
 
 @dataclasses.dataclass
 class ReceivedFile:
-    """An upload copied to a temporary file, with its digests."""
+    """An uploaded file on disk, with its size and digests."""
 
-    file: tempfile.SpooledTemporaryFile
+    file: object
     size: int
     md5: str
     sha256: str
     blake2_256: str
+    owned: bool = True
 
     def close(self):
-        self.file.close()
+        if self.owned:
+            self.file.close()
 
 
 def receive(stream, max_size: int) -> ReceivedFile:
-    """Copy ``stream`` to a temporary file, hashing as it goes.
+    """Hash the upload, never holding more than one chunk in memory.
 
-    Never holds more than one chunk in memory; stops with FileTooLarge as soon
-    as more than ``max_size`` bytes arrived.
+    A stream that is already a seekable file on disk (the form parser spools
+    uploads to one) is hashed where it lies; anything else is copied to a
+    temporary file first. Stops with FileTooLarge as soon as more than
+    ``max_size`` bytes were read.
     """
+    in_place = _is_disk_file(stream)
+    out = stream if in_place else tempfile.TemporaryFile()
     md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
     blake2 = hashlib.blake2b(digest_size=32)
-    out = tempfile.TemporaryFile()
     size = 0
     try:
+        if in_place:
+            stream.seek(0)
         while chunk := stream.read(COPY_CHUNK):
             size += len(chunk)
             if size > max_size:
@@ -106,12 +113,24 @@ def receive(stream, max_size: int) -> ReceivedFile:
             md5.update(chunk)
             sha256.update(chunk)
             blake2.update(chunk)
-            out.write(chunk)
+            if not in_place:
+                out.write(chunk)
     except BaseException:
-        out.close()
+        if not in_place:
+            out.close()
         raise
     out.seek(0)
-    return ReceivedFile(out, size, md5.hexdigest(), sha256.hexdigest(), blake2.hexdigest())
+    return ReceivedFile(
+        out, size, md5.hexdigest(), sha256.hexdigest(), blake2.hexdigest(), owned=not in_place
+    )
+
+
+def _is_disk_file(stream):
+    try:
+        stream.fileno()
+        return stream.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def file_too_large_message(max_size: int) -> str:
