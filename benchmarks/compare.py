@@ -151,7 +151,7 @@ def _on_signal(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run(cmd, *, timeout=600, input=None, check=True, env=None, cwd=None, quiet=False):
+def run(cmd, *, timeout=600, input=None, check=True, env=None, cwd=None):
     """Run a short-lived command, capturing its output."""
     try:
         cp = subprocess.run(
@@ -940,28 +940,60 @@ def run_wrk(base: str, lua: Path, duration: float, args) -> dict:
 # --------------------------------------------------------------------------
 
 def upload_corpus(srv: Server, cdir: Path, manifest: list[dict], threads: int) -> dict:
-    errors: list[str] = []
+    """Upload every wheel with a thread pool.  The rate counts the concurrent
+    pass only; files that failed in it are retried one at a time afterwards
+    (so the read benchmarks still see the whole corpus) and reported."""
+    failures: list[tuple[dict, str]] = []
     lock = threading.Lock()
+    done = [0]
 
     def one(entry):
+        with lock:
+            done[0] += 1
         try:
             r = srv.upload(cdir / entry["filename"], entry)
             ok = 200 <= r.status < 300
-            msg = None if ok else f"{entry['filename']}: HTTP {r.status} {r.body[:200]!r}"
+            msg = None if ok else f"HTTP {r.status} {r.body[:160]!r}"
         except OSError as e:
-            msg = f"{entry['filename']}: {e}"
+            msg = f"{type(e).__name__}: {e}"
         if msg:
             with lock:
-                errors.append(msg)
+                failures.append((entry, msg))
+
+    stop = threading.Event()
+
+    def progress():
+        while not stop.wait(30):
+            el = time.perf_counter() - t0
+            log(f"{srv.name}: ... {done[0]}/{len(manifest)} uploads started in {el:.0f}s, "
+                f"{len(failures)} failed so far")
 
     t0 = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        list(pool.map(one, manifest))
+    reporter = threading.Thread(target=progress, daemon=True)
+    reporter.start()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, manifest))
+    finally:
+        stop.set()
     dt = time.perf_counter() - t0
-    if errors:
-        raise BenchError(f"{srv.name}: {len(errors)} of {len(manifest)} uploads failed, e.g.:\n    "
-                         + "\n    ".join(errors[:5]))
-    return {"count": len(manifest), "seconds": dt, "per_s": len(manifest) / dt}
+    ok = len(manifest) - len(failures)
+    out = {"count": len(manifest), "seconds": dt, "ok": ok, "per_s": ok / dt,
+           "failed": len(failures),
+           "errors": [f"{e['filename']}: {m}" for e, m in failures[:5]]}
+    if failures:
+        log(f"{srv.name}: {len(failures)} of {len(manifest)} uploads failed, e.g. "
+            f"{out['errors'][0]}; retrying them one at a time")
+        retry = list(failures)
+        failures.clear()
+        for entry, _ in retry:
+            one(entry)
+        out["failed_after_retry"] = len(failures)
+        if failures:
+            raise BenchError(f"{srv.name}: {len(failures)} uploads failed even when retried "
+                             "one at a time, e.g.:\n    "
+                             + "\n    ".join(f"{e['filename']}: {m}" for e, m in failures[:5]))
+    return out
 
 
 def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
@@ -980,7 +1012,6 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     rng = random.Random(42)
     sample = projects if len(projects) <= limit_projects else rng.sample(projects, limit_projects)
     files: list[str] = []
-    expected = {e["filename"] for e in manifest}
     seen: set[str] = set()
     for p in sample:
         page = srv.simple_project(p)
@@ -1000,7 +1031,6 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
         lost = sorted(want - seen)
         raise BenchError(f"{srv.name}: {len(lost)} uploaded files not on the simple pages, "
                          f"e.g. {lost[:3]}")
-    del expected
     rng.shuffle(sample)
     rng.shuffle(files)
     return {"projects": sample, "files": files}
@@ -1035,6 +1065,7 @@ def bench_server(srv: Server, cdir: Path, manifest: list[dict], args, results: d
     res["upload_hwm_kb"] = mem["hwm_kb"]
     log(f"{srv.name}: {up['count']} uploads in {up['seconds']:.1f}s = {up['per_s']:.1f}/s")
 
+    res["loadavg_before_reads"] = os.getloadavg()
     urls = gather_urls(srv, manifest, args.max_urls)
     lua_dir = args.work_dir / "lua" / srv.name
     lua_dir.mkdir(parents=True, exist_ok=True)
@@ -1185,7 +1216,9 @@ def ratio(a, b) -> float | None:
 
 
 def fmt_ratio(r: float | None) -> str:
-    return "-" if r is None else f"{r:.2f}x"
+    if r is None:
+        return "-"
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
 
 
 def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
@@ -1209,7 +1242,12 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
     for s in present:
         v = val(s, lambda r: r["upload"]["per_s"])
         nums[s] = v
-        cells.append("failed" if "error" in results[s] else ("-" if v is None else f"{v:,.1f}"))
+        nfail = val(s, lambda r: r["upload"]["failed"]) or 0
+        cell = "failed" if v is None and "error" in results[s] else (
+            "-" if v is None else f"{v:,.1f}")
+        if nfail:
+            cell += f" ({nfail} failed!)"
+        cells.append(cell)
     cells += [fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("devpi"))),
               fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("pypiserver"))), ""]
     rows.append(cells)
@@ -1259,6 +1297,12 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
             if ep.get("non2xx") or ep.get("socket_errors"):
                 notes.append(f"{s}: {label}: {ep.get('non2xx', 0)} non-2xx/3xx responses, "
                              f"{ep.get('socket_errors', 0)} socket errors (marked !)")
+        up = r.get("upload") or {}
+        if up.get("failed"):
+            notes.append(f"{s}: {up['failed']} of {up['count']} concurrent uploads failed "
+                         f"(retried one at a time: "
+                         f"{'all ok' if not up.get('failed_after_retry') else 'still failing'}); "
+                         f"first error: {up['errors'][0]}")
         if r.get("json_note") and s != "cheeseshop":
             notes.append(f"{s}: '/pypi/<p>/json' row measures {r['json_note']}")
     return head, rows, notes
@@ -1318,6 +1362,17 @@ def machine_info(results: dict) -> dict:
     except (OSError, IndexError, ValueError):
         mem_gb = "?"
     wrk = run(["wrk", "-v"], check=False).stdout.splitlines()
+    rev = "?"
+    try:
+        cp = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=False)
+        if cp.returncode == 0:
+            rev = cp.stdout.strip()
+            dirty = run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src",
+                         "setup.cfg", "setup.py", "pyproject.toml"], check=False).stdout.strip()
+            if dirty:
+                rev += " + uncommitted changes"
+    except BenchError:
+        pass
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -1325,6 +1380,8 @@ def machine_info(results: dict) -> dict:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "wrk": wrk[0].strip() if wrk else "?",
+        "loadavg_at_start": os.getloadavg(),
+        "cheeseshop_rev": rev,
     }
 
 
@@ -1403,6 +1460,9 @@ def write_docs(path: Path, results: dict, head, rows, notes, command: str) -> No
         f"* Kernel: Linux {m['kernel']}",
         f"* Python: {m['python']}",
         f"* wrk: {m['wrk']}",
+        f"* cheeseshop source: git {m.get('cheeseshop_rev', '?')}",
+        "* Load average when the run started: "
+        + ", ".join(f"{x:.2f}" for x in m.get("loadavg_at_start", ())),
         "",
     ]
     path.write_text("\n".join(lines))

@@ -47,16 +47,16 @@ class SimpleFile:
     yanked_reason: str
 
 
-def project_versions_and_files(dbsession, project):
+def project_versions_and_files(connection, project):
     """(versions, files) of a project, oldest version first."""
     if project.status == "quarantined":
         # PEP 792: a quarantined project offers nothing to install.
         return [], []
-    versions = dbsession.scalars(
+    versions = connection.scalars(
         select(Release.version).where(Release.project_id == project.id)
     ).all()
     versions.sort(key=packaging.version.Version)
-    rows = dbsession.execute(
+    rows = connection.execute(
         select(
             File.filename,
             File.path,
@@ -140,9 +140,9 @@ def render_project_html(project, versions, files, files_url) -> bytes:
     return "".join(out).encode()
 
 
-def iter_projects(dbsession, batch=2000):
+def iter_projects(connection, batch=2000):
     """(normalized name, display name, last serial) of every project, by name."""
-    result = dbsession.execute(
+    result = connection.execute(
         select(Project.normalized_name, Project.name, Project.last_serial)
         .order_by(Project.normalized_name)
         .execution_options(yield_per=batch)

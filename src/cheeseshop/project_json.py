@@ -1,5 +1,9 @@
 """pypi.org's JSON API documents: ``/pypi/<project>/json`` and
-``/pypi/<project>/<version>/json``."""
+``/pypi/<project>/<version>/json``.
+
+Rows are read with Core selects (a Connection or a Session will do): these
+pages are read far more often than written, and ORM objects cost more.
+"""
 
 import json
 
@@ -69,8 +73,14 @@ def _info(project, release, base_url):
     }
 
 
-def _releases(dbsession, project):
-    releases = dbsession.scalars(select(Release).where(Release.project_id == project.id)).all()
+RELEASES = Release.__table__
+FILES = File.__table__
+
+
+def _releases(connection, project):
+    releases = connection.execute(
+        select(RELEASES).where(RELEASES.c.project_id == project.id)
+    ).all()
     releases.sort(key=lambda r: packaging.version.Version(r.version))
     return releases
 
@@ -89,12 +99,12 @@ def latest_release(releases):
     return None
 
 
-def _files_by_release(dbsession, project):
-    files = dbsession.scalars(
-        select(File)
-        .join(Release, File.release_id == Release.id)
-        .where(Release.project_id == project.id)
-        .order_by(File.filename)
+def _files_by_release(connection, project):
+    files = connection.execute(
+        select(FILES)
+        .join(RELEASES, FILES.c.release_id == RELEASES.c.id)
+        .where(RELEASES.c.project_id == project.id)
+        .order_by(FILES.c.filename)
     ).all()
     by_release = {}
     for file in files:
@@ -102,13 +112,13 @@ def _files_by_release(dbsession, project):
     return by_release
 
 
-def project_document(dbsession, project, files_url, base_url) -> bytes | None:
+def project_document(connection, project, files_url, base_url) -> bytes | None:
     """The project's document, or None when it has no release to show."""
-    releases = _releases(dbsession, project)
+    releases = _releases(connection, project)
     latest = latest_release(releases)
     if latest is None:
         return None
-    files = {} if project.status == "quarantined" else _files_by_release(dbsession, project)
+    files = {} if project.status == "quarantined" else _files_by_release(connection, project)
     document = {
         "info": _info(project, latest, base_url),
         "last_serial": project.last_serial,
@@ -122,11 +132,11 @@ def project_document(dbsession, project, files_url, base_url) -> bytes | None:
     return json.dumps(document).encode()
 
 
-def release_document(dbsession, project, release, files_url, base_url) -> bytes:
+def release_document(connection, project, release, files_url, base_url) -> bytes:
     files = []
     if project.status != "quarantined":
-        files = dbsession.scalars(
-            select(File).where(File.release_id == release.id).order_by(File.filename)
+        files = connection.execute(
+            select(FILES).where(FILES.c.release_id == release.id).order_by(FILES.c.filename)
         ).all()
     document = {
         "info": _info(project, release, base_url),

@@ -38,13 +38,18 @@ def root_factory(request):
     return Root(request)
 
 
-def _project(request, name):
-    normalized = packaging.utils.canonicalize_name(name, validate=False)
-    project = request.dbsession.scalar(
-        select(Project).where(Project.normalized_name == normalized)
-    )
+PROJECTS = Project.__table__
+RELEASES = Release.__table__
+FILES = File.__table__
+
+
+def _project(request, normalized_name):
+    """The project's row (read path: Core, no ORM objects), or KeyError."""
+    project = request.read_connection.execute(
+        select(PROJECTS).where(PROJECTS.c.normalized_name == normalized_name)
+    ).first()
     if project is None:
-        raise KeyError(name)
+        raise KeyError(normalized_name)
     return project
 
 
@@ -70,11 +75,16 @@ class SimpleIndex(Resource):
 
 
 class ProjectResource(Resource):
-    """A project, or one about to be created by an upload (``project`` None)."""
+    """A project as read by the simple and JSON APIs (its row)."""
 
     def __init__(self, request, name, parent, project):
         super().__init__(request, name, parent)
         self.project = project
+
+
+class UploadTarget(ProjectResource):
+    """A project an upload goes to, or one the upload is about to create
+    (``project`` None); its ACL names who may upload."""
 
     @property
     def __acl__(self):
@@ -109,12 +119,12 @@ class JsonProject(ProjectResource):
         if version == "json":
             raise KeyError(version)  # the view name, not a version
         canonical = packaging.utils.canonicalize_version(version)
-        release = self.request.dbsession.scalar(
-            select(Release).where(
-                Release.project_id == self.project.id,
-                Release.canonical_version == canonical,
+        release = self.request.read_connection.execute(
+            select(RELEASES).where(
+                RELEASES.c.project_id == self.project.id,
+                RELEASES.c.canonical_version == canonical,
             )
-        )
+        ).first()
         if release is None:
             raise KeyError(version)
         return JsonRelease(self.request, version, self, release)
@@ -158,18 +168,25 @@ class DistributionFile(Resource):
     def find(cls, request, name, parent, key):
         metadata = key.endswith(".metadata")
         path = key[: -len(".metadata")] if metadata else key
-        row = request.dbsession.execute(
-            select(File, Project.status)
-            .join(Release, File.release_id == Release.id)
-            .join(Project, Release.project_id == Project.id)
-            .where(File.path == path)
+        row = request.read_connection.execute(
+            select(
+                FILES.c.filename,
+                FILES.c.path,
+                FILES.c.size,
+                FILES.c.sha256_digest,
+                FILES.c.metadata_sha256,
+                PROJECTS.c.status,
+            )
+            .join(RELEASES, FILES.c.release_id == RELEASES.c.id)
+            .join(PROJECTS, RELEASES.c.project_id == PROJECTS.c.id)
+            .where(FILES.c.path == path)
         ).first()
-        if row is None or (metadata and row[0].metadata_sha256 is None):
+        if row is None or (metadata and row.metadata_sha256 is None):
             raise KeyError(name)
         # PEP 792: a quarantined project's files are not offered at all.
-        if row[1] == "quarantined":
+        if row.status == "quarantined":
             raise KeyError(name)
-        return cls(request, name, parent, row[0], row[1], metadata)
+        return cls(request, name, parent, row, row.status, metadata)
 
     @property
     def key(self):
@@ -180,9 +197,9 @@ class LegacyUpload(Resource):
     """``/legacy/``: the upload API of twine, uv, poetry, pdm and distutils."""
 
     def project(self, normalized_name):
-        """The ProjectResource an upload is authorized against."""
+        """The UploadTarget an upload is authorized against."""
         project = uploads.find_project(self.request.dbsession, normalized_name)
-        return ProjectResource(self.request, normalized_name, self, project)
+        return UploadTarget(self.request, normalized_name, self, project)
 
 
 CONTAINERS = {

@@ -27,7 +27,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import sysconfig
 import textwrap
 import time
 import urllib.error
@@ -157,12 +156,21 @@ def clients_venv_path() -> Path:
 
 
 def ensure_clients_venv(path: Path) -> ClientsVenv:
-    """Create/complete the clients venv exactly as scripts/test.sh does."""
-    if not _clients_venv_complete(path):
+    """Create/complete the clients venv the way scripts/test.sh does.
+
+    ``python3 -m venv`` when it is missing, then ``pip install -r
+    requirements/clients.txt`` unless that exact file was already installed
+    into it (a stamp holding the file's hash), so a bumped pin takes effect.
+    """
+    stamp = path / ".cheeseshop-clients-requirements.sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    current = stamp.read_text().strip() if stamp.exists() else None
+    if current != wanted or not _clients_venv_complete(path):
         if not (path / "bin" / "python").exists():
             run([sys.executable, "-m", "venv", path], timeout=600)
-        run([path / "bin" / "pip", "install", "-r", REQUIREMENTS], timeout=1200)
+        run([path / "bin" / "python", "-m", "pip", "install", "-r", REQUIREMENTS], timeout=1200)
         assert _clients_venv_complete(path), f"{path} still lacks one of {CLIENT_SCRIPTS} / {CLIENT_MODULES}"
+        stamp.write_text(wanted + "\n")
     return ClientsVenv(path)
 
 

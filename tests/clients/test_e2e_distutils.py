@@ -7,8 +7,6 @@ old-style (Metadata-Version 1.0) form.  Both must work against the index.
 
 import re
 import secrets
-import sys
-import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -38,20 +36,31 @@ setup(
 
 @pytest.fixture
 def plain_python(sh):
-    """A python3.11 venv with no pip and no setuptools: nothing can shim distutils."""
-    assert sys.version_info[:2] == (3, 11), "stdlib distutils needs Python 3.11 (removed in 3.12)"
+    """A python3.11 venv with no pip and no setuptools: nothing can shim distutils.
+
+    Returns (its python, the stdlib's distutils directory).
+    """
     python = sh.new_venv("plain")
     probe = sh.run(
-        [python, "-c", "import importlib.util as u, distutils.core as d; print(d.__file__); print(u.find_spec('setuptools'))"],
+        [
+            python,
+            "-c",
+            "import sys, sysconfig, importlib.util as u, distutils.core as d;"
+            " print('%d.%d' % sys.version_info[:2]); print(sysconfig.get_paths()['stdlib']);"
+            " print(d.__file__); print(u.find_spec('setuptools'))",
+        ],
         env={"SETUPTOOLS_USE_DISTUTILS": "stdlib"},
     )
-    location, setuptools_spec = probe.stdout.split()
+    version, stdlib, location, setuptools_spec = probe.stdout.split()
+    assert version == "3.11", "stdlib distutils needs Python 3.11 (it is gone from 3.12)"
     assert setuptools_spec == "None"
-    assert Path(location).parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
-    return python
+    stdlib_distutils = Path(stdlib) / "distutils"
+    assert Path(location).parent == stdlib_distutils
+    return python, stdlib_distutils
 
 
 def test_distutils_register_sdist_upload(server, sh, user, plain_python, tmp_path):
+    python311, stdlib_distutils = plain_python
     # a plain lowercase name: distutils puts the name as given into the sdist's
     # file name, and this one is already normalized (PEP 503/625)
     name = module = "csdistutils" + secrets.token_hex(4)
@@ -79,14 +88,14 @@ def test_distutils_register_sdist_upload(server, sh, user, plain_python, tmp_pat
     )
 
     result = sh.run(
-        [plain_python, "setup.py", "register", "-r", "local", "sdist", "upload", "-r", "local"],
+        [python311, "setup.py", "register", "-r", "local", "sdist", "upload", "-r", "local"],
         cwd=project,
         env={"SETUPTOOLS_USE_DISTUTILS": "stdlib", "CHEESESHOP_REPORT_DISTUTILS": "1"},
     )
 
     # it really was the stdlib's distutils
     used = re.search(r"distutils-from: (\S+)", result.output).group(1)
-    assert Path(used).parent == Path(sysconfig.get_paths()["stdlib"]) / "distutils"
+    assert Path(used).parent == stdlib_distutils
 
     # register and upload both got a 200 (distutils exits 0 even when register fails)
     assert f"Registering {name} to {server.legacy_url}" in result.output, result.describe()

@@ -89,6 +89,7 @@ def test_twine_upload_to_another_users_project_is_forbidden(server, sh, make_use
     result = sh.twine_upload(server, intruder, second.files, check=False)
     assert result.returncode != 0, result.describe()
     assert "403" in result.flat and "Forbidden" in result.flat, result.describe()
+    assert name in result.flat, "the refusal should say which project (as pypi.org does)"
     assert "Traceback" not in result.output, result.describe()
     assert_unchanged(before, server.snapshot())
 

@@ -1,7 +1,7 @@
 """The database: engine, sessions joined to pyramid_tm, and the models."""
 
 from sqlalchemy import engine_from_config, event
-from sqlalchemy.orm import configure_mappers, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 import zope.sqlalchemy
 
 from .accounts import Role, User
@@ -70,25 +70,41 @@ def get_tm_session(session_factory, transaction_manager, request=None):
     return dbsession
 
 
+READ_METHODS = ("GET", "HEAD")
+
+
+def is_write_request(request):
+    """pyramid_tm's activate hook: only requests that may write run in a
+    transaction; reads use a plain connection and cost no two-phase commit."""
+    return request.method not in READ_METHODS
+
+
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    settings.setdefault("tm.activate_hook", is_write_request)
     config.include("pyramid_tm")
 
     engine = get_engine(settings)
-    session_factory = get_session_factory(engine)
     read_engine = engine
     if engine.dialect.name == "sqlite":
         read_engine = get_engine(settings, writer=False)
-    read_session_factory = get_session_factory(read_engine)
+    session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
-    config.registry["read_dbsession_factory"] = read_session_factory
     config.registry["db_engine"] = engine
+    config.registry["db_read_engine"] = read_engine
+
+    def read_connection(request):
+        """A Core connection for the read path, closed when the request ends."""
+        connection = read_engine.connect()
+        request.add_finished_callback(lambda request: connection.close())
+        return connection
 
     def dbsession(request):
-        factory = session_factory
-        if request.method in ("GET", "HEAD"):
-            factory = read_session_factory
-        return get_tm_session(factory, request.tm, request=request)
+        if is_write_request(request):
+            return get_tm_session(session_factory, request.tm, request=request)
+        # A read: an ORM session on the read connection, never committed.
+        return Session(bind=request.read_connection, info={"request": request})
 
+    config.add_request_method(read_connection, reify=True)
     config.add_request_method(dbsession, reify=True)

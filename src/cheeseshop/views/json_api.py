@@ -28,7 +28,7 @@ def project_json_view(request):
         request,
         project,
         ("json", project.id, project.last_serial, files, base),
-        lambda: project_json.project_document(request.dbsession, project, files, base),
+        lambda: project_json.project_document(request.read_connection, project, files, base),
     )
 
 
@@ -40,5 +40,5 @@ def release_json_view(request):
         request,
         project,
         ("json", project.id, release.id, project.last_serial, files, base),
-        lambda: project_json.release_document(request.dbsession, project, release, files, base),
+        lambda: project_json.release_document(request.read_connection, project, release, files, base),
     )

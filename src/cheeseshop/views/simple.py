@@ -34,7 +34,7 @@ def _variant(media_type):
 @view_config(context=SimpleIndex, name="", permission=VIEW, request_method=("GET", "HEAD"))
 def simple_root(request):
     media_type = negotiate(request)
-    serial = journal.last_serial(request.dbsession)
+    serial = journal.last_serial(request.read_connection)
     etag = check_serial(request, serial, _variant(media_type))
     cache_key = ("root", serial, media_type)
     page = request.page_cache.get(cache_key)
@@ -47,14 +47,14 @@ def simple_root(request):
 
 
 def _stream_root(request, media_type, serial, cache_key):
-    # A session of its own: the response streams after pyramid_tm has closed
-    # the request's session, and the list of a large index is never built whole.
-    factory = request.registry["read_dbsession_factory"]
+    # A connection of its own: the response streams after the request's
+    # connection is closed, and the list of a large index is never built whole.
+    engine = request.registry["db_read_engine"]
     cache = request.page_cache
 
     def generate():
-        with factory() as session:
-            projects = index.iter_projects(session)
+        with engine.connect() as connection:
+            projects = index.iter_projects(connection)
             if media_type == index.V1_JSON:
                 chunks = index.iter_root_json(projects, serial)
             else:
@@ -81,7 +81,7 @@ def simple_project(request):
     base = files_url(request)
 
     def render():
-        versions, files = index.project_versions_and_files(request.dbsession, project)
+        versions, files = index.project_versions_and_files(request.read_connection, project)
         if media_type == index.V1_JSON:
             return index.render_project_json(project, versions, files, base)
         return index.render_project_html(project, versions, files, base)
