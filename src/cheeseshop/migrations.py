@@ -34,3 +34,34 @@ def is_current(engine) -> bool:
     head = ScriptDirectory(SCRIPT_LOCATION).get_current_head()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() == head
+
+
+class SchemaError(RuntimeError):
+    """The database cannot be used as it is; ``str()`` says what to do."""
+
+
+def prepare(url):
+    """Make sure the database at ``url`` is usable: an SQLite index (one
+    machine) is migrated on the spot; a shared database must be migrated on
+    purpose with ``cheeseshop db upgrade``, so several workers starting at
+    once never race to migrate it."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    if url.startswith("sqlite"):
+        try:
+            upgrade(url)
+        except DBAPIError as exc:
+            raise SchemaError(f"sqlalchemy.url: cannot use the SQLite database ({exc.orig})") from exc
+        return
+    engine = create_engine(url)
+    try:
+        current = is_current(engine)
+    except DBAPIError as exc:
+        raise SchemaError(f"sqlalchemy.url: cannot connect to the database ({exc.orig})") from exc
+    finally:
+        engine.dispose()
+    if not current:
+        raise SchemaError(
+            "sqlalchemy.url: the database schema is not current; run 'cheeseshop -c INI db upgrade'"
+        )

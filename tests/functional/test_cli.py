@@ -1,27 +1,16 @@
 """The ``cheeseshop`` command line, run in-process with click's CliRunner:
 what an operator types and reads, and what the index serves afterwards."""
 
-import argon2
 import pytest
 import webtest
 from click.testing import CliRunner
 
-from cheeseshop import accounts
 from cheeseshop.app import main as make_app
 from cheeseshop.cli import main
 from tests import builders
 from tests.builders import basic_auth, upload_form
 
 PASSWORD = "a long enough secret"
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2, at the lowest cost: each authenticated request verifies
-    the password, and at production cost that is most of the suite's time."""
-    monkeypatch.setattr(
-        accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture
@@ -56,7 +45,8 @@ def upload(testapp, credentials, name, version):
 @pytest.fixture
 def served(cli, data_dir):
     """The data directory's index, with alice (added by the CLI) and demo 1.0."""
-    assert cli("db", "upgrade").exit_code == 0
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, (upgraded.output, upgraded.exception)
     assert cli("user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
     testapp = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(data_dir)}))
     upload(testapp, ("alice", PASSWORD), "demo", "1.0")
@@ -74,7 +64,8 @@ def test_db_upgrade_creates_the_index(cli, data_dir):
 
 
 def test_user_add_reads_the_password_from_stdin(cli, data_dir):
-    assert cli("db", "upgrade").exit_code == 0
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, (upgraded.output, upgraded.exception)
     result = cli("user", "add", "alice", "--email", "alice@example.org", "--password-stdin",
                  input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
@@ -90,7 +81,8 @@ def test_user_add_reads_the_password_from_stdin(cli, data_dir):
 
 
 def test_user_add_errors_are_one_line(cli):
-    assert cli("db", "upgrade").exit_code == 0
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, (upgraded.output, upgraded.exception)
     assert cli("user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
     assert_one_line_error(
         cli("user", "add", "alice", "--password-stdin", input="other password\n"),

@@ -4,21 +4,10 @@
 import hashlib
 import urllib.parse
 
-import argon2
 import pytest
 
-from cheeseshop import accounts
 from tests import builders
 from tests.builders import basic_auth, upload_form
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2, at the lowest cost: each authenticated request verifies
-    the password, and at production cost that is most of the suite's time."""
-    monkeypatch.setattr(
-        accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import datetime
 import hashlib
 import urllib.parse
 
-import argon2
 import pytest
 
-from cheeseshop import accounts, releases
+from cheeseshop import releases
 from tests import builders
 from tests.builders import basic_auth, upload_form
 
@@ -27,15 +26,6 @@ PYPI_FILE_KEYS = {
     "python_version", "requires_python", "size", "upload_time", "upload_time_iso_8601", "url",
     "yanked", "yanked_reason",
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2, at the lowest cost: each authenticated request verifies
-    the password, and at production cost that is most of the suite's time."""
-    monkeypatch.setattr(
-        accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def upload(testapp, credentials, version, kind="wheel", **fields):

@@ -5,15 +5,14 @@ upload-time), 592 (yanking), 658/714 (core metadata), 792 (project status)."""
 import datetime
 import hashlib
 import html
+import io
 import re
 import urllib.parse
 import zipfile
-import io
 
-import argon2
 import pytest
 
-from cheeseshop import accounts, releases
+from cheeseshop import releases
 from tests import builders
 from tests.builders import basic_auth, upload_form
 
@@ -21,15 +20,6 @@ V1_JSON = "application/vnd.pypi.simple.v1+json"
 LATEST_JSON = "application/vnd.pypi.simple.latest+json"
 V1_HTML = "application/vnd.pypi.simple.v1+html"
 JSON = {"Accept": V1_JSON}
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2, at the lowest cost: each authenticated request verifies
-    the password, and at production cost that is most of the suite's time."""
-    monkeypatch.setattr(
-        accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def upload(testapp, credentials, name, version, filename, content, **fields):
@@ -275,6 +265,18 @@ def test_names_are_redirected_to_their_normal_form(testapp, published):
     assert response.follow().json["name"] == "demo-pkg"
     response = testapp.get("/simple/DEMO.pkg/", status=301)
     assert urllib.parse.urlsplit(response.headers["Location"]).path == "/simple/demo-pkg/"
+
+
+def test_urls_without_a_trailing_slash_are_redirected(testapp, published):
+    """PEP 503: pages live at URLs ending in '/', and the others redirect
+    there (the root's links are relative: served at /simple they would point
+    to /<project>/)."""
+    response = testapp.get("/simple", status=301)
+    assert urllib.parse.urlsplit(response.headers["Location"]).path == "/simple/"
+    response = testapp.get("/simple/demo-pkg", {"format": V1_JSON}, status=301)
+    location = urllib.parse.urlsplit(response.headers["Location"])
+    assert location.path == "/simple/demo-pkg/"
+    assert urllib.parse.parse_qs(location.query) == {"format": [V1_JSON]}
 
 
 def test_unknown_project_is_404(testapp, published):

@@ -6,23 +6,13 @@ import hashlib
 import io
 import tarfile
 
-import argon2
 import pytest
 import webtest
 
-from cheeseshop import accounts, releases
+from cheeseshop import releases
 from cheeseshop.app import main
 from tests import builders
 from tests.builders import basic_auth, upload_form
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real argon2, at the lowest cost: each authenticated request verifies
-    the password, and at production cost that is most of the suite's time."""
-    monkeypatch.setattr(
-        accounts, "_hasher", argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def post(testapp, credentials, params, files=(), status=200):
@@ -144,6 +134,26 @@ def test_invalid_name_or_version(testapp, alice, snapshot):
             ("no name", with_field(params, "name"), files, ["'name' is a required field."]),
             ("no version", with_field(params, "version", "  "), files,
              ["'version' is a required field."]),
+        ],
+    )
+
+
+def test_malformed_form(testapp, alice, snapshot):
+    content = builders.wheel("demo", "1.0")
+    filename = builders.wheel_filename("demo", "1.0")
+    params, files = upload_form("demo", "1.0", filename, content)
+    assert_rejected(
+        testapp,
+        alice,
+        snapshot,
+        [
+            ("no file", params, (), ["Upload payload does not have a file ('content' field)"]),
+            ("content is text", params + [("content", "not a file")], (),
+             ["Upload payload does not have a file"]),
+            ("protocol 2", with_field(params, "protocol_version", "2"), files,
+             ["Unknown protocol_version"]),
+            ("no metadata_version", with_field(params, "metadata_version"), files,
+             ["'metadata_version' is a required field."]),
         ],
     )
 

@@ -1,10 +1,12 @@
 """What every command works on: settings, a database session, storage."""
 
+import configparser
 import contextlib
 import logging
 import os
 
 import click
+import sqlalchemy
 import transaction
 from pyramid.exceptions import ConfigurationError
 
@@ -15,6 +17,11 @@ from ..models import get_engine, get_session_factory, get_tm_session
 DEFAULT_DATA_DIR = "var"
 
 
+def ini_variables():
+    """Environment variables as ``%(ENV_NAME)s`` in ini files, as pserve has them."""
+    return {f"ENV_{name}": value for name, value in os.environ.items()}
+
+
 class Environment:
     def __init__(self, data_dir=None, config_uri=None):
         self.data_dir = data_dir
@@ -22,55 +29,55 @@ class Environment:
         self._settings = None
 
     @property
-    def migrates_itself(self):
-        """SQLite indexes (one machine) migrate on use; a shared database is
-        migrated once, on purpose, with ``cheeseshop db upgrade``."""
-        return self.settings["sqlalchemy.url"].startswith("sqlite")
-
-    @property
     def settings(self):
         if self._settings is None:
             if self.config_uri:
-                if not os.path.exists(self.config_uri):
-                    raise click.ClickException(f"no such ini file: {self.config_uri}")
+                self._check_config_file()
                 from pyramid.paster import get_appsettings
 
-                settings = dict(get_appsettings(self.config_uri))
+                try:
+                    settings = dict(get_appsettings(self.config_uri, options=ini_variables()))
+                except configparser.InterpolationMissingOptionError as exc:
+                    missing = exc.reference.removeprefix("ENV_")
+                    raise click.ClickException(
+                        f"{self.config_uri}: {exc.option} needs {missing}, which is not set"
+                        + (" in the environment" if exc.reference.startswith("ENV_") else "")
+                    ) from exc
+                except configparser.Error as exc:
+                    raise click.ClickException(f"{self.config_uri}: {exc.message}") from exc
             else:
                 settings = data_dir_settings(self.data_dir or DEFAULT_DATA_DIR)
             self._settings = with_defaults(settings)
-            if "sqlalchemy.url" not in self._settings:
+            if not self._settings.get("sqlalchemy.url"):
                 raise click.ClickException(f"{self.config_uri}: sqlalchemy.url is not set")
         return self._settings
 
+    def _check_config_file(self):
+        if not os.path.isfile(self.config_uri):
+            raise click.ClickException(f"no such ini file: {self.config_uri}")
+
     def setup_logging(self):
         if self.config_uri:
+            self._check_config_file()
             from pyramid.paster import setup_logging
 
-            setup_logging(self.config_uri)
+            setup_logging(self.config_uri, global_conf=ini_variables())
         else:
             logging.basicConfig(
                 level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
             )
 
     def upgrade_database(self):
-        migrations.upgrade(self.settings["sqlalchemy.url"])
+        try:
+            migrations.upgrade(self.settings["sqlalchemy.url"])
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise click.ClickException(f"sqlalchemy.url: {exc.orig}") from exc
 
     def prepare_database(self):
-        if self.migrates_itself:
-            self.upgrade_database()
-        else:
-            self.check_database()
-
-    def check_database(self):
-        engine = get_engine(self.settings)
         try:
-            if not migrations.is_current(engine):
-                raise click.ClickException(
-                    "the database is not at the current schema: run 'cheeseshop db upgrade'"
-                )
-        finally:
-            engine.dispose()
+            migrations.prepare(self.settings["sqlalchemy.url"])
+        except migrations.SchemaError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     def storage(self):
         from ..storage import storage_from_settings

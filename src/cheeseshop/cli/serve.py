@@ -18,7 +18,6 @@ def serve(env, host, port, threads):
     from ..views.upload import FORM_OVERHEAD
 
     env.setup_logging()
-    env.prepare_database()
     try:
         app = make_app({}, **env.settings)
     except ConfigurationError as exc:

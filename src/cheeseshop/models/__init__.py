@@ -3,6 +3,9 @@
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 import zope.sqlalchemy
+from pyramid.exceptions import ConfigurationError
+
+from .. import migrations
 
 from .accounts import Role, User
 from .meta import Base
@@ -85,6 +88,12 @@ def includeme(config):
     settings.setdefault("tm.activate_hook", is_write_request)
     config.include("pyramid_tm")
 
+    try:
+        migrations.prepare(settings["sqlalchemy.url"])
+    except KeyError:
+        raise ConfigurationError("sqlalchemy.url is not set") from None
+    except migrations.SchemaError as exc:
+        raise ConfigurationError(str(exc)) from exc
     engine = get_engine(settings)
     read_engine = engine
     if engine.dialect.name == "sqlite":
