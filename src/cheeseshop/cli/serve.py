@@ -1,3 +1,9 @@
+import os
+import signal
+import socket
+import sys
+import time
+
 import click
 
 from .context import pass_env
@@ -6,11 +12,17 @@ from .context import pass_env
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=6543, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port (no state is kept in a worker).",
+)
 @pass_env
-def serve(env, host, port, threads):
+def serve(env, host, port, threads, workers):
     """Serve the index with waitress, in the foreground."""
-    import waitress
     from pyramid.exceptions import ConfigurationError
 
     from ..app import main as make_app
@@ -23,13 +35,81 @@ def serve(env, host, port, threads):
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     limit = int(env.settings.get("cheeseshop.max_file_size", DEFAULT_MAX_FILE_SIZE))
-    click.echo(f"cheeseshop serving http://{host}:{port}/", err=True)
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
+    options = {
+        "threads": threads,
         # Let the app answer oversized uploads with its own 413 message.
-        max_request_body_size=limit + 2 * FORM_OVERHEAD,
-        ident="cheeseshop",
-    )
+        "max_request_body_size": limit + 2 * FORM_OVERHEAD,
+        "ident": "cheeseshop",
+    }
+    try:
+        listener = _listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    click.echo(f"cheeseshop serving http://{host}:{port}/ with {workers} worker(s)", err=True)
+    if workers == 1:
+        _serve(app, listener, options)
+    else:
+        _prefork(app, listener, options, workers)
+
+
+def _listen(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    return listener
+
+
+def _serve(app, listener, options):
+    import waitress
+
+    waitress.serve(app, sockets=[listener], **options)
+
+
+def _prefork(app, listener, options, workers):
+    """Fork workers that share the listening socket; restart any that dies,
+    stop them all on SIGTERM or SIGINT."""
+    children = set()
+    stopping = False
+
+    def spawn():
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # Connections must not cross a fork: start each worker's pools empty.
+            for engine in ("db_engine", "db_read_engine"):
+                app.registry[engine].dispose(close=False)
+            try:
+                _serve(app, listener, options)
+            finally:
+                os._exit(0)
+        children.add(pid)
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        spawn()
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        children.discard(pid)
+        if not stopping:
+            click.echo(f"worker {pid} exited ({status}); starting another", err=True)
+            time.sleep(0.5)
+            spawn()
+    sys.exit(0)
