@@ -208,15 +208,15 @@ def metadata_from_form(getall) -> packaging.metadata.Metadata:
     metadata = _validated(raw)
     if metadata.classifiers:
         for classifier in metadata.classifiers:
-            if classifier not in trove_classifiers.classifiers:
-                raise InvalidDistribution(
-                    f"Invalid value for classifiers. Error: Classifier {classifier!r} "
-                    "is not a valid classifier."
-                )
             if classifier in trove_classifiers.deprecated_classifiers:
                 raise InvalidDistribution(
                     f"Invalid value for classifiers. Error: Classifier {classifier!r} "
                     "has been deprecated."
+                )
+            if classifier not in trove_classifiers.classifiers:
+                raise InvalidDistribution(
+                    f"Invalid value for classifiers. Error: Classifier {classifier!r} "
+                    "is not a valid classifier."
                 )
     return metadata
 

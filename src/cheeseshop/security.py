@@ -10,6 +10,7 @@ import binascii
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.interfaces import ISecurityPolicy
+from pyramid.request import RequestLocalCache
 from zope.interface import implementer
 
 from . import accounts
@@ -35,8 +36,13 @@ def basic_credentials(request):
 class SecurityPolicy:
     def __init__(self):
         self.acl = ACLHelper()
+        # One password check per request, however often the identity is asked.
+        self._identity = RequestLocalCache(self._load_identity)
 
     def identity(self, request):
+        return self._identity.get_or_create(request)
+
+    def _load_identity(self, request):
         credentials = basic_credentials(request)
         if credentials is None:
             return None

@@ -271,7 +271,9 @@ def _record(dbsession, storage, user, project, upload, received, core_metadata, 
     release = _release(dbsession, user, project, upload, description_html)
     project = release.project
     key = keys.file_key(received.blake2_256, upload.filename.filename)
-    cleanup = stored_bytes(storage, _referenced_by(dbsession))
+    cleanup = stored_bytes(
+        storage, _referenced_by(dbsession), dbsession.info.get("transaction_manager")
+    )
     cleanup.add(key)
     storage.store(key, received.file, received.size)
     metadata_sha256 = None

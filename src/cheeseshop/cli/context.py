@@ -18,8 +18,9 @@ DEFAULT_DATA_DIR = "var"
 
 
 def ini_variables():
-    """Environment variables as ``%(ENV_NAME)s`` in ini files, as pserve has them."""
-    return {f"ENV_{name}": value for name, value in os.environ.items()}
+    """Environment variables as ``%(ENV_NAME)s`` in ini files (escaped, so a
+    percent-encoded password in a database URL survives interpolation)."""
+    return {f"ENV_{name}": value.replace("%", "%%") for name, value in os.environ.items()}
 
 
 class Environment:

@@ -68,7 +68,13 @@ def get_session_factory(engine):
 
 
 def get_tm_session(session_factory, transaction_manager, request=None):
-    dbsession = session_factory(info={"request": request, "session_factory": session_factory})
+    dbsession = session_factory(
+        info={
+            "request": request,
+            "session_factory": session_factory,
+            "transaction_manager": transaction_manager,
+        }
+    )
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 

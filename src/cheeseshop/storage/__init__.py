@@ -10,6 +10,7 @@ __all__ = ["IFileStorage", "InvalidKey", "NotFound", "StorageError", "storage_fr
 
 BACKENDS = {
     "filesystem": "cheeseshop.storage.filesystem.FilesystemStorage",
+    "s3": "cheeseshop.storage.s3.S3Storage",
 }
 
 

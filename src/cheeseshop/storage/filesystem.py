@@ -15,6 +15,8 @@ CHUNK_SIZE = 1024 * 1024
 
 @implementer(IFileStorage)
 class FilesystemStorage:
+    transactional = False
+
     def __init__(self, root):
         self.root = os.path.abspath(root)
 
@@ -43,6 +45,9 @@ class FilesystemStorage:
                     written += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            # mkstemp makes files only their owner may read; a web server
+            # serving the folder directly must be able to as well.
+            os.chmod(tmp, 0o644)
             if written != size:
                 raise StorageError(
                     f"{key}: expected {size} bytes, the stream gave {written}"

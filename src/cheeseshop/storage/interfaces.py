@@ -1,4 +1,4 @@
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 
 class IFileStorage(Interface):
@@ -7,6 +7,12 @@ class IFileStorage(Interface):
     Keys look like ``ab/cd/<rest of the blake2b-256 hex digest>/<filename>``:
     a key's bytes never change, so their URL can be cached forever.
     """
+
+    transactional = Attribute(
+        "True when stored bytes follow the database transaction by themselves "
+        "(they live in the database); False when an aborted transaction must "
+        "remove what it stored."
+    )
 
     def store(key, fileobj, size, content_type="application/octet-stream"):
         """Store ``size`` bytes read from ``fileobj`` under ``key``.

@@ -55,9 +55,9 @@ class StoredBytes:
         self._remove_unreferenced()
 
     def sortKey(self):
-        # After the database's data manager: the bytes' fate is decided by
-        # the rows' commit.
-        return "~cheeseshop.storedbytes"
+        # After zope.sqlalchemy's "~sqlalchemy:…" (and so after the rows
+        # commit or roll back): the bytes' fate follows the rows'.
+        return "~~cheeseshop.storedbytes"
 
 
 def stored_bytes(storage, is_referenced, transaction_manager=None):

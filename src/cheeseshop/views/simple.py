@@ -1,5 +1,6 @@
 """The simple repository API: PEP 503 HTML and PEP 691 JSON."""
 
+from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -31,8 +32,18 @@ def _variant(media_type):
     return VARIANTS[media_type]
 
 
+def _require_trailing_slash(request):
+    # PEP 503: every URL ends in "/"; relative links break without it.
+    if not request.path_info.endswith("/"):
+        location = request.script_name + request.path_info + "/"
+        if request.query_string:
+            location += "?" + request.query_string
+        raise HTTPMovedPermanently(location=location)
+
+
 @view_config(context=SimpleIndex, name="", permission=VIEW, request_method=("GET", "HEAD"))
 def simple_root(request):
+    _require_trailing_slash(request)
     media_type = negotiate(request)
     serial = journal.last_serial(request.read_connection)
     etag = check_serial(request, serial, _variant(media_type))
@@ -75,6 +86,7 @@ def _stream_root(request, media_type, serial, cache_key):
 
 @view_config(context=SimpleProject, name="", permission=VIEW, request_method=("GET", "HEAD"))
 def simple_project(request):
+    _require_trailing_slash(request)
     project = request.context.project
     media_type = negotiate(request)
     etag = check_serial(request, project.last_serial, _variant(media_type))

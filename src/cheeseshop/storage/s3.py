@@ -1,0 +1,219 @@
+"""Files in S3, or anything speaking its API: ``cheeseshop.storage = s3``.
+
+Settings: ``cheeseshop.storage.bucket`` (required), ``.prefix``,
+``.endpoint_url``, ``.region``, and ``.redirect = presigned`` to send
+downloads straight to the bucket with presigned URLs (``.url_expires``
+seconds, default 3600). Credentials come from boto3's usual chain.
+"""
+
+import boto3
+import botocore.config
+import botocore.exceptions
+from boto3.s3.transfer import TransferConfig
+from zope.interface import implementer
+
+from .errors import NotFound, StorageError
+from .interfaces import IFileStorage
+from .keys import check_key
+
+PART_SIZE = 8 * 1024 * 1024
+# Streamed in parts of PART_SIZE, one at a time: memory stays bounded
+# whatever the file's size.
+TRANSFER = TransferConfig(
+    multipart_threshold=PART_SIZE,
+    multipart_chunksize=PART_SIZE,
+    max_concurrency=1,
+    use_threads=False,
+)
+READ_BLOCK = 1024 * 1024
+
+
+class _CountingReader:
+    def __init__(self, fileobj):
+        self.fileobj = fileobj
+        self.count = 0
+
+    def read(self, n=-1):
+        data = self.fileobj.read(n)
+        self.count += len(data)
+        return data
+
+
+def _is_missing(exc):
+    code = exc.response.get("Error", {}).get("Code", "")
+    return code in ("404", "NoSuchKey", "NotFound")
+
+
+@implementer(IFileStorage)
+class S3Storage:
+    transactional = False
+
+    def __init__(self, client, bucket, prefix="", redirect=None, url_expires=3600):
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.redirect = redirect
+        self.url_expires = url_expires
+
+    @classmethod
+    def from_settings(cls, settings):
+        bucket = settings.get("cheeseshop.storage.bucket")
+        if not bucket:
+            raise StorageError("cheeseshop.storage.bucket is not set")
+        redirect = settings.get("cheeseshop.storage.redirect") or None
+        if redirect not in (None, "none", "presigned"):
+            raise StorageError(
+                f"cheeseshop.storage.redirect = {redirect}: use 'presigned' or 'none'"
+            )
+        client = boto3.client(
+            "s3",
+            endpoint_url=settings.get("cheeseshop.storage.endpoint_url") or None,
+            region_name=settings.get("cheeseshop.storage.region") or None,
+            config=botocore.config.Config(
+                retries={"max_attempts": 5, "mode": "standard"},
+                connect_timeout=10,
+                read_timeout=60,
+            ),
+        )
+        storage = cls(
+            client,
+            bucket,
+            prefix=settings.get("cheeseshop.storage.prefix", ""),
+            redirect=None if redirect == "none" else redirect,
+            url_expires=int(settings.get("cheeseshop.storage.url_expires", 3600)),
+        )
+        storage.check()
+        return storage
+
+    def check(self):
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except botocore.exceptions.ClientError as exc:
+            raise StorageError(
+                f"cheeseshop.storage.bucket = {self.bucket}: {exc.response['Error'].get('Message') or exc}"
+            ) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageError(f"cheeseshop.storage.bucket = {self.bucket}: {exc}") from exc
+
+    def _key(self, key):
+        return self.prefix + check_key(key)
+
+    def store(self, key, fileobj, size, content_type="application/octet-stream"):
+        s3_key = self._key(key)
+        reader = _CountingReader(fileobj)
+        try:
+            self.client.upload_fileobj(
+                reader,
+                self.bucket,
+                s3_key,
+                ExtraArgs={"ContentType": content_type},
+                Config=TRANSFER,
+            )
+        except botocore.exceptions.ClientError as exc:
+            raise StorageError(f"{key}: {exc}") from exc
+        if reader.count != size:
+            # The object is complete as far as S3 knows, but not what we
+            # were promised: take it back before anyone reads it.
+            self.client.delete_object(Bucket=self.bucket, Key=s3_key)
+            raise StorageError(f"{key}: expected {size} bytes, the stream gave {reader.count}")
+
+    def open(self, key):
+        return S3ReadStream(self.client, self.bucket, self._key(key), key)
+
+    def size(self, key):
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except botocore.exceptions.ClientError as exc:
+            if _is_missing(exc):
+                raise NotFound(key) from exc
+            raise StorageError(f"{key}: {exc}") from exc
+        return head["ContentLength"]
+
+    def delete(self, key):
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except botocore.exceptions.ClientError as exc:
+            if not _is_missing(exc):
+                raise StorageError(f"{key}: {exc}") from exc
+
+    def exists(self, key):
+        try:
+            self.size(key)
+        except NotFound:
+            return False
+        return True
+
+    def url(self, key, request):
+        if self.redirect != "presigned":
+            return None
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": self._key(key)},
+            ExpiresIn=self.url_expires,
+        )
+
+    def keys(self):
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix):]
+
+
+class S3ReadStream:
+    """A seekable reader of one object: each (re)positioning is a ranged GET."""
+
+    def __init__(self, client, bucket, s3_key, key):
+        self.client = client
+        self.bucket = bucket
+        self.s3_key = s3_key
+        self.position = 0
+        self.body = None
+        self._get(key)
+
+    def _get(self, key=None):
+        kwargs = {"Bucket": self.bucket, "Key": self.s3_key}
+        if self.position:
+            kwargs["Range"] = f"bytes={self.position}-"
+        try:
+            response = self.client.get_object(**kwargs)
+        except botocore.exceptions.ClientError as exc:
+            if _is_missing(exc):
+                raise NotFound(key or self.s3_key) from exc
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                self.body = None
+                return
+            raise StorageError(f"{self.s3_key}: {exc}") from exc
+        self.body = response["Body"]
+
+    def read(self, n=-1):
+        if self.body is None:
+            return b""
+        data = self.body.read(None if n is None or n < 0 else n)
+        self.position += len(data)
+        return data
+
+    def seek(self, offset, whence=0):
+        if whence != 0:
+            raise OSError("S3 streams seek from the start only")
+        if offset != self.position:
+            self.close()
+            self.position = offset
+            self._get()
+        return self.position
+
+    def tell(self):
+        return self.position
+
+    def seekable(self):
+        return True
+
+    def close(self):
+        if self.body is not None:
+            self.body.close()
+            self.body = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
