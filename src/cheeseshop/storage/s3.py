@@ -29,12 +29,25 @@ READ_BLOCK = 1024 * 1024
 
 
 class _CountingReader:
+    """Counts what boto3 reads, and fills every read: boto3 takes a short
+    read for the end of the file, which a socket-backed stream is not."""
+
     def __init__(self, fileobj):
         self.fileobj = fileobj
         self.count = 0
 
     def read(self, n=-1):
-        data = self.fileobj.read(n)
+        if n is None or n < 0:
+            data = self.fileobj.read()
+        else:
+            parts, wanted = [], n
+            while wanted > 0:
+                part = self.fileobj.read(wanted)
+                if not part:
+                    break
+                parts.append(part)
+                wanted -= len(part)
+            data = b"".join(parts)
         self.count += len(data)
         return data
 

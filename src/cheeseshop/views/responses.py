@@ -1,5 +1,7 @@
 """Response helpers shared by views: error statuses and serial-based caching."""
 
+import zlib
+
 from pyramid.httpexceptions import HTTPNotModified, exception_response
 
 
@@ -24,8 +26,12 @@ def files_url(request) -> str:
 
 
 def check_serial(request, serial: int, variant: str):
-    """Raise 304 when the client has this page; else return its ETag."""
-    etag = f"{serial}-{variant}"
+    """Raise 304 when the client has this page; else return its ETag.
+
+    The ETag names everything the page depends on: the serial, the format,
+    and where file links point (a new ``cheeseshop.files_url`` changes it).
+    """
+    etag = f"{serial}-{variant}-{zlib.crc32(files_url(request).encode()):08x}"
     if etag in request.if_none_match:
         raise HTTPNotModified(headers=_serial_headers(serial, etag))
     return etag
