@@ -57,6 +57,19 @@ class Environment:
         if not os.path.isfile(self.config_uri):
             raise click.ClickException(f"no such ini file: {self.config_uri}")
 
+    def server_settings(self):
+        """The ini's ``[server:main]`` (without ``use``), or {}."""
+        if not self.config_uri:
+            return {}
+        import plaster
+
+        loader = plaster.get_loader(self.config_uri, protocols=["wsgi"])
+        if "server:main" not in loader.get_sections():
+            return {}
+        settings = dict(loader.get_settings("server:main", defaults=ini_variables()))
+        settings.pop("use", None)
+        return settings
+
     def setup_logging(self):
         if self.config_uri:
             self._check_config_file()

@@ -10,9 +10,9 @@ from .context import pass_env
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=6543, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option("--host", help="Address to listen on [default: the ini's listen, else 127.0.0.1].")
+@click.option("--port", type=int, help="Port [default: the ini's listen, else 6543].")
+@click.option("--threads", type=int, help="Threads per worker [default: the ini's, else 8].")
 @click.option(
     "--workers",
     default=1,
@@ -36,11 +36,24 @@ def serve(env, host, port, threads, workers):
         raise click.ClickException(str(exc)) from exc
     limit = int(env.settings.get("cheeseshop.max_file_size", DEFAULT_MAX_FILE_SIZE))
     options = {
-        "threads": threads,
+        "threads": 8,
         # Let the app answer oversized uploads with its own 413 message.
         "max_request_body_size": limit + 2 * FORM_OVERHEAD,
         "ident": "cheeseshop",
     }
+    listen_host, listen_port = "127.0.0.1", 6543
+    server = env.server_settings()
+    if "listen" in server:
+        listen_host, _, listen_port = server.pop("listen").split()[0].rpartition(":")
+        listen_host = listen_host.strip("[]")
+    listen_host = server.pop("host", listen_host)
+    listen_port = server.pop("port", listen_port)
+    # The rest of [server:main] (trusted_proxy, timeouts, ...) goes to waitress.
+    options.update(server)
+    if threads is not None:
+        options["threads"] = threads
+    host = host or listen_host
+    port = port or int(listen_port)
     try:
         listener = _listen(host, port)
     except OSError as exc:
