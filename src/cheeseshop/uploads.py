@@ -271,16 +271,20 @@ def _record(dbsession, storage, user, project, upload, received, core_metadata, 
     release = _release(dbsession, user, project, upload, description_html)
     project = release.project
     key = keys.file_key(received.blake2_256, upload.filename.filename)
-    cleanup = stored_bytes(
-        storage, _referenced_by(dbsession), dbsession.info.get("transaction_manager")
-    )
-    cleanup.add(key)
-    storage.store(key, received.file, received.size)
+    stored = [(key, received.file, received.size)]
     metadata_sha256 = None
     if core_metadata is not None:
         metadata_sha256 = hashlib.sha256(core_metadata).hexdigest()
-        cleanup.add(keys.metadata_key(key))
-        storage.store(keys.metadata_key(key), io.BytesIO(core_metadata), len(core_metadata))
+        stored.append((keys.metadata_key(key), io.BytesIO(core_metadata), len(core_metadata)))
+    storage = storage.for_transaction(dbsession)
+    for stored_key, stream, size in stored:
+        if not storage.transactional:
+            # Registered before writing: a write that fails half-way is
+            # cleaned up by the abort like a complete one.
+            stored_bytes(
+                storage, _referenced_by(dbsession), dbsession.info.get("transaction_manager")
+            ).add(stored_key)
+        storage.store(stored_key, stream, size)
 
     file = File(
         release=release,

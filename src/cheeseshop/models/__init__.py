@@ -8,11 +8,14 @@ from pyramid.exceptions import ConfigurationError
 from .. import migrations
 
 from .accounts import Role, User
+from .blobs import Blob, BlobChunk
 from .meta import Base
 from .packaging import File, JournalEntry, Project, Release
 
 __all__ = [
     "Base",
+    "Blob",
+    "BlobChunk",
     "File",
     "JournalEntry",
     "Project",

@@ -11,6 +11,7 @@ __all__ = ["IFileStorage", "InvalidKey", "NotFound", "StorageError", "storage_fr
 BACKENDS = {
     "filesystem": "cheeseshop.storage.filesystem.FilesystemStorage",
     "s3": "cheeseshop.storage.s3.S3Storage",
+    "sql": "cheeseshop.storage.sql.SQLStorage",
 }
 
 

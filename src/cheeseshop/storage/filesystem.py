@@ -31,6 +31,9 @@ class FilesystemStorage:
     def _path(self, key):
         return os.path.join(self.root, *check_key(key).split("/"))
 
+    def for_transaction(self, dbsession):
+        return self
+
     def store(self, key, fileobj, size, content_type="application/octet-stream"):
         path = self._path(key)
         folder = os.path.dirname(path)

@@ -14,6 +14,11 @@ class IFileStorage(Interface):
         "remove what it stored."
     )
 
+    def for_transaction(dbsession):
+        """This storage as an upload in ``dbsession``'s transaction uses it:
+        a transactional backend writes on that session's connection; the
+        others return themselves."""
+
     def store(key, fileobj, size, content_type="application/octet-stream"):
         """Store ``size`` bytes read from ``fileobj`` under ``key``.
 

@@ -111,6 +111,9 @@ class S3Storage:
     def _key(self, key):
         return self.prefix + check_key(key)
 
+    def for_transaction(self, dbsession):
+        return self
+
     def store(self, key, fileobj, size, content_type="application/octet-stream"):
         s3_key = self._key(key)
         reader = _CountingReader(fileobj)
