@@ -2,6 +2,9 @@
 (``--data DIR``: SQLite and a files folder in DIR)."""
 
 import os
+import re
+
+from pyramid.exceptions import ConfigurationError
 
 DEFAULTS = {
     "cheeseshop.storage": "filesystem",
@@ -21,9 +24,34 @@ def data_dir_settings(data_dir):
     }
 
 
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_environment(key, value):
+    """``${NAME}`` and ``${NAME:-default}`` in a setting, from the environment.
+
+    Done by the app itself, so ``cheeseshop -c`` and ``pserve`` read an ini
+    the same way; a missing variable without a default names the setting.
+    """
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def replace(match):
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigurationError(f"{key} needs the environment variable {name}, which is not set")
+
+    return ENV_REFERENCE.sub(replace, value)
+
+
 def with_defaults(settings):
     merged = dict(DEFAULTS)
-    merged.update({k: v for k, v in settings.items() if v is not None})
+    merged.update(
+        {k: expand_environment(k, v) for k, v in settings.items() if v is not None}
+    )
     if "cheeseshop.data_dir" in merged:
         for key, value in data_dir_settings(merged["cheeseshop.data_dir"]).items():
             merged.setdefault(key, value)

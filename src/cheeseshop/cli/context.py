@@ -48,7 +48,10 @@ class Environment:
                     raise click.ClickException(f"{self.config_uri}: {exc.message}") from exc
             else:
                 settings = data_dir_settings(self.data_dir or DEFAULT_DATA_DIR)
-            self._settings = with_defaults(settings)
+            try:
+                self._settings = with_defaults(settings)
+            except ConfigurationError as exc:
+                raise click.ClickException(f"{self.config_uri}: {exc}") from exc
             if not self._settings.get("sqlalchemy.url"):
                 raise click.ClickException(f"{self.config_uri}: sqlalchemy.url is not set")
         return self._settings
