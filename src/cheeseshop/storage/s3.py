@@ -15,6 +15,7 @@ from zope.interface import implementer
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
+from .streams import RemoteReadStream
 
 PART_SIZE = 8 * 1024 * 1024
 # Streamed in parts of PART_SIZE, one at a time: memory stays bounded
@@ -175,14 +176,14 @@ class S3Storage:
                 yield item["Key"][len(self.prefix):]
 
 
-class S3ReadStream:
-    """A seekable reader of one object: each (re)positioning is a ranged GET."""
+class S3ReadStream(RemoteReadStream):
+    """One object; each repositioning is a new ranged GET."""
 
     def __init__(self, client, bucket, s3_key, key):
+        super().__init__()
         self.client = client
         self.bucket = bucket
         self.s3_key = s3_key
-        self.position = 0
         self.body = None
         self._get(key)
 
@@ -201,35 +202,20 @@ class S3ReadStream:
             raise StorageError(f"{self.s3_key}: {exc}") from exc
         self.body = response["Body"]
 
-    def read(self, n=-1):
+    def _fetch(self, n):
         if self.body is None:
             return b""
-        data = self.body.read(None if n is None or n < 0 else n)
-        self.position += len(data)
-        return data
+        return self.body.read(n)
 
-    def seek(self, offset, whence=0):
-        if whence != 0:
-            raise OSError("S3 streams seek from the start only")
-        if offset != self.position:
-            self.close()
-            self.position = offset
-            self._get()
-        return self.position
+    def _reposition(self):
+        self._close_body()
+        self._get()
 
-    def tell(self):
-        return self.position
-
-    def seekable(self):
-        return True
-
-    def close(self):
+    def _close_body(self):
         if self.body is not None:
             self.body.close()
             self.body = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def close(self):
+        self._close_body()
+        super().close()

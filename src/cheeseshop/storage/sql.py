@@ -16,6 +16,7 @@ from ..models import Blob, BlobChunk, get_engine
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
+from .streams import RemoteReadStream
 
 CHUNK_SIZE = 1024 * 1024
 BLOBS = Blob.__table__
@@ -106,15 +107,15 @@ class SQLStorage:
                 yield key
 
 
-class SQLReadStream:
+class SQLReadStream(RemoteReadStream):
     """Reads one chunk at a time, each with a short-lived connection, so a
     slow client never holds a database connection."""
 
     def __init__(self, engine, key, size):
+        super().__init__()
         self.engine = engine
         self.key = key
         self.size = size
-        self.position = 0
         self.buffer = b""
 
     def _chunk(self, seq):
@@ -126,39 +127,23 @@ class SQLReadStream:
             raise NotFound(self.key)
         return bytes(data)
 
-    def read(self, n=-1):
-        if n is None or n < 0:
+    def _fetch(self, n):
+        if n is None:
             n = self.size - self.position
-        parts = []
-        while n > 0 and self.position < self.size:
+        parts, position = [], self.position
+        while n > 0 and position < self.size:
             if not self.buffer:
-                seq, offset = divmod(self.position, CHUNK_SIZE)
+                seq, offset = divmod(position, CHUNK_SIZE)
                 self.buffer = self._chunk(seq)[offset:]
             part, self.buffer = self.buffer[:n], self.buffer[n:]
             parts.append(part)
-            self.position += len(part)
+            position += len(part)
             n -= len(part)
         return b"".join(parts)
 
-    def seek(self, offset, whence=0):
-        if whence != 0:
-            raise OSError("SQL streams seek from the start only")
-        if offset != self.position:
-            self.position = offset
-            self.buffer = b""
-        return self.position
-
-    def tell(self):
-        return self.position
-
-    def seekable(self):
-        return True
+    def _reposition(self):
+        self.buffer = b""
 
     def close(self):
         self.buffer = b""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        super().close()
