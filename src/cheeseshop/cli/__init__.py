@@ -10,6 +10,7 @@ from .context import pass_env, Environment  # noqa: F401
 from .database import db
 from .projects import status, unyank, yank
 from .serve import serve
+from .storage_commands import fsck, storage
 from .users import user
 
 
@@ -35,5 +36,5 @@ def main(ctx, data_dir, config_uri):
     ctx.obj = Environment(data_dir=data_dir, config_uri=config_uri)
 
 
-for command in (serve, db, user, yank, unyank, status):
+for command in (serve, db, user, yank, unyank, status, fsck, storage):
     main.add_command(command)

@@ -205,7 +205,11 @@ class S3ReadStream(RemoteReadStream):
     def _fetch(self, n):
         if self.body is None:
             return b""
-        return self.body.read(n)
+        try:
+            return self.body.read(n)
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            # A timeout or a cut-off response mid-object.
+            raise StorageError(f"{self.s3_key}: reading failed at byte {self.position}: {exc}") from exc
 
     def _reposition(self):
         self._close_body()
