@@ -60,3 +60,15 @@ def test_bad_password_is_forbidden(testapp, alice, snapshot):
 def test_no_credentials_gets_a_basic_challenge(testapp):
     response = testapp.post("/legacy/", {":action": "submit", "name": "x", "version": "1"}, status=401)
     assert response.headers["WWW-Authenticate"] == 'Basic realm="pypi"'
+
+
+def test_malformed_multipart_body_is_a_400(testapp, alice, snapshot):
+    before = snapshot()
+    response = testapp.post(
+        "/legacy/",
+        b"--zzz\r\nnot a form",
+        headers={**basic_auth(alice), "Content-Type": "multipart/form-data"},
+        status=400,
+    )
+    assert "Malformed upload form" in response.status
+    assert snapshot() == before

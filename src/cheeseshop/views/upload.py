@@ -54,7 +54,10 @@ def legacy_action(request):
     limit = max_file_size(request)
     if request.content_length and request.content_length > limit + FORM_OVERHEAD:
         raise error(413, uploads.distributions.file_too_large_message(limit))
-    form = request.POST
+    try:
+        form = request.POST
+    except ValueError as exc:  # webob's multipart parser, on a malformed body
+        raise error(400, f"Malformed upload form: {exc}") from exc
     action = form.get(":action")
     getall = form.getall
     try:
