@@ -1,4 +1,10 @@
 import hashlib
+import sqlite3
+
+import pytest
+import webtest
+
+from cheeseshop.app import main
 
 from tests import builders
 from tests.builders import basic_auth, upload_form
@@ -71,4 +77,23 @@ def test_malformed_multipart_body_is_a_400(testapp, alice, snapshot):
         status=400,
     )
     assert "Malformed upload form" in response.status
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_locked_database_is_a_503_to_retry(settings, alice, database_url, snapshot):
+    """SQLite's lock held past the busy timeout: a 503 to retry, not a 500."""
+    app = webtest.TestApp(main({}, **settings, **{"cheeseshop.sqlite_busy_timeout": "200"}))
+    before = snapshot()
+    holder = sqlite3.connect(database_url[len("sqlite:///"):], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        content = builders.wheel("locked", "1.0")
+        params, files = upload_form("locked", "1.0", builders.wheel_filename("locked", "1.0"), content)
+        response = app.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=503)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "busy or unreachable" in response.status
+    assert response.headers["Retry-After"] == "5"
     assert snapshot() == before

@@ -30,14 +30,14 @@ __all__ = [
 configure_mappers()
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record):
+def _sqlite_pragmas(dbapi_connection, busy_timeout):
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while an upload commits; the busy timeout makes
     # concurrent writers wait for the lock instead of failing at once.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
     cursor.close()
 
 
@@ -52,10 +52,11 @@ def get_engine(settings, prefix="sqlalchemy.", *, writer=True):
     engine = engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+        busy_timeout = settings.get("cheeseshop.sqlite_busy_timeout", 30000)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, connection_record):
-            _sqlite_pragmas(dbapi_connection, connection_record)
+            _sqlite_pragmas(dbapi_connection, busy_timeout)
             # Take transaction control away from pysqlite.
             dbapi_connection.isolation_level = None
 
@@ -95,6 +96,9 @@ def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     settings.setdefault("tm.activate_hook", is_write_request)
+    # The journal records who did what; annotating the transaction would ask
+    # for the identity (a database query) outside any view's error handling.
+    settings.setdefault("tm.annotate_user", False)
     config.include("pyramid_tm")
 
     try:
