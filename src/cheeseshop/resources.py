@@ -199,7 +199,11 @@ class LegacyUpload(Resource):
     def project(self, normalized_name):
         """The UploadTarget an upload is authorized against."""
         project = uploads.find_project(self.request.dbsession, normalized_name)
-        return UploadTarget(self.request, normalized_name, self, project)
+        return self.target(project, normalized_name)
+
+    def target(self, project, normalized_name=None):
+        name = normalized_name or project.normalized_name
+        return UploadTarget(self.request, name, self, project)
 
 
 CONTAINERS = {

@@ -128,8 +128,14 @@ class Result:
     created: bool  # False: the identical file was there already
 
 
-def add_file(dbsession, storage, user, project, upload, stream, digests, max_file_size):
-    """Receive, check and store the file and record it; returns a Result."""
+def add_file(
+    dbsession, storage, user, project, upload, stream, digests, max_file_size,
+    may_upload=lambda project: True,
+):
+    """Receive, check and store the file and record it; returns a Result.
+
+    ``may_upload(project)`` authorizes again when a concurrent upload
+    created the project first (the caller authorized against "new")."""
     try:
         received = distributions.receive(stream, max_file_size)
     except distributions.FileTooLarge as exc:
@@ -146,7 +152,8 @@ def add_file(dbsession, storage, user, project, upload, stream, digests, max_fil
         core_metadata = _inspect(received, upload)
         description_html = _render_readme(upload.metadata)
         return _record(
-            dbsession, storage, user, project, upload, received, core_metadata, description_html
+            dbsession, storage, user, project, upload, received, core_metadata,
+            description_html, may_upload,
         )
     finally:
         received.close()
@@ -227,32 +234,48 @@ def _render_readme(metadata):
         raise UploadRejected(str(exc)) from exc
 
 
-def register(dbsession, user, project, upload):
+def register(dbsession, user, project, upload, may_upload=lambda project: True):
     """distutils' ``register``: the project and release, without a file."""
     if project is not None and project.status not in WRITABLE_STATUSES:
         raise UploadRejected(
             f"Project {project.name!r} is {project.status}: it accepts no new releases."
         )
-    return _release(dbsession, user, project, upload, _render_readme(upload.metadata))
+    return _release(
+        dbsession, user, project, upload, _render_readme(upload.metadata), may_upload
+    )
 
 
-def _release(dbsession, user, project, upload, description_html):
+def _claim_project(dbsession, user, upload, may_upload):
+    """Create the upload's project, owned by ``user`` — or, when a
+    concurrent upload created it first, take that one if ``user`` may upload
+    to it."""
+    metadata = upload.metadata
+    project = Project(name=metadata.name, normalized_name=upload.normalized_name)
+    try:
+        # A savepoint: on PostgreSQL the insert waits for the other
+        # transaction and fails only if it committed the same name.
+        with dbsession.begin_nested():
+            dbsession.add(project)
+    except IntegrityError:
+        project = find_project(dbsession, upload.normalized_name)
+        if project is None or not may_upload(project):
+            raise UploadRejected(
+                f"The user '{user.username}' isn't allowed to upload to project "
+                f"'{metadata.name}'.",
+                status=403,
+            ) from None
+        return project
+    journal.record(dbsession, project, "create", user=user)
+    accounts.grant_role(dbsession, user, project, accounts.OWNER)
+    journal.record(dbsession, project, f"add {accounts.OWNER} {user.username}", user=user)
+    return project
+
+
+def _release(dbsession, user, project, upload, description_html, may_upload):
     """The upload's release, creating it and its project as needed."""
     metadata = upload.metadata
     if project is None:
-        project = Project(name=metadata.name, normalized_name=upload.normalized_name)
-        dbsession.add(project)
-        try:
-            dbsession.flush()
-        except IntegrityError as exc:
-            raise UploadRejected(
-                f"Project {metadata.name!r} was created by another upload at the same "
-                "time; retry.",
-                status=409,
-            ) from exc
-        journal.record(dbsession, project, "create", user=user)
-        accounts.grant_role(dbsession, user, project, accounts.OWNER)
-        journal.record(dbsession, project, f"add {accounts.OWNER} {user.username}", user=user)
+        project = _claim_project(dbsession, user, upload, may_upload)
 
     canonical_version = packaging.utils.canonicalize_version(metadata.version)
     release = dbsession.scalar(
@@ -267,9 +290,12 @@ def _release(dbsession, user, project, upload, description_html):
     return release
 
 
-def _record(dbsession, storage, user, project, upload, received, core_metadata, description_html):
-    release = _release(dbsession, user, project, upload, description_html)
-    project = release.project
+def _record(
+    dbsession, storage, user, project, upload, received, core_metadata, description_html,
+    may_upload,
+):
+    # Bytes first, rows after: the journal's lock (see journal.record) is
+    # then held only for a few inserts, never while a large file is copied.
     key = keys.file_key(received.blake2_256, upload.filename.filename)
     stored = [(key, received.file, received.size)]
     metadata_sha256 = None
@@ -286,6 +312,8 @@ def _record(dbsession, storage, user, project, upload, received, core_metadata, 
             ).add(stored_key)
         storage.store(stored_key, stream, size)
 
+    release = _release(dbsession, user, project, upload, description_html, may_upload)
+    project = release.project
     file = File(
         release=release,
         filename=upload.filename.filename,

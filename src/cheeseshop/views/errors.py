@@ -23,8 +23,12 @@ def database_unavailable(exc, request):
 
 @exception_view_config(IntegrityError)
 def conflicting_write(exc, request):
+    # Not 409: twine's --skip-existing reads 409 as "this file exists" and
+    # would silently skip a file that was never stored.
     log.warning("conflicting write for %s %s: %s", request.method, request.path, exc.orig)
-    return error(409, "Another request changed the same data at the same time; try again.")
+    response = error(503, "Another request changed the same data at the same time; try again.")
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 @exception_view_config(StorageError)

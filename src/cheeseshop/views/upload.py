@@ -33,6 +33,10 @@ def _user(request):
     )
 
 
+def _may_upload(request, project):
+    return bool(request.has_permission(UPLOAD, request.context.target(project)))
+
+
 def _authorize(request, user, upload):
     context = request.context.project(upload.normalized_name)
     if not request.has_permission(UPLOAD, context):
@@ -67,7 +71,9 @@ def legacy_action(request):
             user = _user(request)
             upload = uploads.read_upload(getall)
             project = _authorize(request, user, upload)
-            uploads.register(request.dbsession, user, project, upload)
+            uploads.register(
+                request.dbsession, user, project, upload, lambda p: _may_upload(request, p)
+            )
             return Response("OK", content_type="text/plain")
         if action == "verify":
             uploads.read_upload(getall)
@@ -98,5 +104,6 @@ def _file_upload(request, user, form, getall, limit):
             "blake2_256": form.get("blake2_256_digest"),
         },
         limit,
+        may_upload=lambda p: _may_upload(request, p),
     )
     return Response("OK" if result.created else "OK: the file was already here", content_type="text/plain")
