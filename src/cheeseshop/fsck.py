@@ -4,7 +4,9 @@ Every file row must have its bytes, of the recorded size and sha256, and its
 PEP 658 ``.metadata`` when the row records a ``metadata_sha256``; every stored
 key must be referenced by a row (a row's ``path``, or that path +
 ``.metadata``). Stored keys nobody references are orphans: bytes left behind
-by a crash between storing them and the abort hook removing them.
+by a crash between storing them and the abort hook removing them. Partial
+writes (a temporary file, an incomplete multipart upload) are what a crash
+in the middle of storing leaves.
 
 The functions take a SQLAlchemy engine, not a session: the row scan is one
 long read, and each orphan check needs a fresh transaction so that it sees
@@ -33,6 +35,7 @@ SIZE_MISMATCH = "size mismatch"
 SHA256_MISMATCH = "sha256 mismatch"
 UNREADABLE = "unreadable"
 ORPHAN = "orphan"
+PARTIAL = "partial write"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +65,10 @@ class Report:
     def remaining(self):
         """The problems still there (every problem, unless repaired)."""
         resolved = set(self.removed) | set(self.now_referenced)
-        return [p for p in self.problems if not (p.kind == ORPHAN and p.key in resolved)]
+        return [
+            p for p in self.problems
+            if not (p.kind in (ORPHAN, PARTIAL) and p.key in resolved)
+        ]
 
     @property
     def clean(self):
@@ -94,6 +100,7 @@ def check_index(engine, storage, progress=lambda rows: None):
     report = Report()
     check_files(engine, storage, report, progress)
     find_orphans(engine, storage, report)
+    report.problems.extend(Problem(PARTIAL, name) for name in storage.partial_writes())
     return report
 
 
@@ -171,6 +178,16 @@ def remove_orphans(engine, storage, report):
                 report.removal_errors.append(Problem("not removed", key, str(exc)))
             else:
                 report.removed.append(key)
+    # Partial writes were never referenced; the same caveat applies: a write
+    # in progress looks like one.
+    for problem in report.problems:
+        if problem.kind == PARTIAL:
+            try:
+                storage.remove_partial(problem.key)
+            except StorageError as exc:
+                report.removal_errors.append(Problem("not removed", problem.key, str(exc)))
+            else:
+                report.removed.append(problem.key)
 
 
 def _referenced(engine, keys):

@@ -7,9 +7,12 @@ missing), isolated from the real user's configuration: a throw-away HOME and
 caches, ``PIP_CONFIG_FILE=/dev/null``, ``UV_NO_CONFIG=1``, the null keyring.
 
 The server is the real ``cheeseshop`` console script (``serve`` in the
-foreground under waitress), one per test module, on a free loopback port, with
-its own data directory.  Every test makes its own users and projects with
-unique names, so tests never depend on each other or on their order.
+foreground under waitress), one per test module and backend, on a free
+loopback port: either the embedded default (``--data DIR``: SQLite and a files
+folder) or a public-index setup (``-c INI``: a PostgreSQL database of its own
+and a bucket of its own on the moto S3 server).  Every test makes its own
+users and projects with unique names, so tests never depend on each other or
+on their order.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -215,26 +219,220 @@ class User:
     email: str
 
 
-class Server:
-    """One ``cheeseshop --data DIR serve`` process."""
+# --------------------------------------------------------------------------
+# where an index keeps its state: the embedded data dir, or PostgreSQL + S3
+
+
+#: fake credentials for the moto S3 server (it accepts any)
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+S3_REGION = "us-east-1"
+
+
+class DataDirStore:
+    """The embedded default: ``--data DIR`` (SQLite and a files folder)."""
+
+    kind = "embedded"
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def cli_args(self) -> list[str]:
+        return ["--data", str(self.data_dir)]
+
+    @property
+    def env(self) -> dict:
+        return {}
+
+    def snapshot(self) -> dict:
+        db = self.data_dir / "cheeseshop.sqlite"
+        counts = {}
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            for table in ("projects", "releases", "files"):
+                counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            conn.close()
+        files_dir = self.data_dir / "files"
+        stored = sorted(
+            (str(p.relative_to(files_dir)), p.stat().st_size)
+            for p in files_dir.rglob("*")
+            if p.is_file()
+        ) if files_dir.exists() else []
+        return {**counts, "stored_files": stored}
+
+
+def s3_client(endpoint_url: str):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def create_bucket(endpoint_url: str, tag: str = "e2e") -> str:
+    """A new, empty bucket on the S3 server; its name."""
+    name = f"cheeseshop-{tag}-{uuid.uuid4().hex[:12]}"
+    s3_client(endpoint_url).create_bucket(Bucket=name)
+    return name
+
+
+def list_bucket(endpoint_url: str, bucket: str) -> list[tuple[str, int]]:
+    """(key, size) of every object in the bucket, sorted."""
+    paginator = s3_client(endpoint_url).get_paginator("list_objects_v2")
+    return sorted(
+        (item["Key"], item["Size"])
+        for page in paginator.paginate(Bucket=bucket)
+        for item in page.get("Contents", [])
+    )
+
+
+class PostgresqlDatabase:
+    """A database of its own on the PostgreSQL server: created empty by
+    :meth:`create`, dropped (``WITH (FORCE)``) by :meth:`drop`."""
+
+    def __init__(self, admin_url: str, tag: str = "e2e"):
+        import sqlalchemy
+
+        self._admin_url = sqlalchemy.engine.make_url(admin_url)
+        self.name = f"{self._admin_url.database}_{tag}_{os.getpid()}_{uuid.uuid4().hex[:8]}".lower()
+        self.url = self._admin_url.set(database=self.name).render_as_string(hide_password=False)
+
+    def _admin(self):
+        import sqlalchemy
+
+        return sqlalchemy.create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
+
+    def create(self) -> "PostgresqlDatabase":
+        import sqlalchemy
+
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        except sqlalchemy.exc.OperationalError as exc:
+            pytest.fail(f"PostgreSQL is not reachable at {self._admin_url!r}: run scripts/postgres.sh ({exc})")
+        finally:
+            admin.dispose()
+        return self
+
+    def drop(self) -> None:
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        finally:
+            admin.dispose()
+
+    def engine(self):
+        import sqlalchemy
+
+        return sqlalchemy.create_engine(self.url, poolclass=sqlalchemy.pool.NullPool)
+
+    def query(self, sql: str, **params) -> list[tuple]:
+        import sqlalchemy
+
+        engine = self.engine()
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(sqlalchemy.text(sql), params)]
+        finally:
+            engine.dispose()
+
+
+class IniStore:
+    """A public-index setup: ``-c INI`` naming a PostgreSQL database and an
+    S3 bucket; the AWS credentials go to every cheeseshop process."""
+
+    kind = "postgresql-s3"
+
+    def __init__(self, directory: Path, database: PostgresqlDatabase, s3_endpoint: str, bucket: str,
+                 prefix: str = "packages", extra_settings: dict | None = None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.database = database
+        self.s3_endpoint = s3_endpoint
+        self.bucket = bucket
+        self.ini = self.directory / "cheeseshop.ini"
+        settings = {
+            "sqlalchemy.url": database.url,
+            "cheeseshop.storage": "s3",
+            "cheeseshop.storage.bucket": bucket,
+            "cheeseshop.storage.prefix": prefix,
+            "cheeseshop.storage.endpoint_url": s3_endpoint,
+            "cheeseshop.storage.region": S3_REGION,
+            **(extra_settings or {}),
+        }
+        lines = ["[app:main]", "use = egg:cheeseshop"]
+        # the ini is read with interpolation: a literal % must be doubled
+        lines += [f"{key} = {value.replace('%', '%%')}" for key, value in settings.items()]
+        self.ini.write_text("\n".join(lines) + "\n")
+
+    @property
+    def cli_args(self) -> list[str]:
+        return ["-c", str(self.ini)]
+
+    @property
+    def env(self) -> dict:
+        # no real AWS configuration may leak in
+        return {**S3_CREDENTIALS, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+    def snapshot(self) -> dict:
+        counts = {
+            table: self.database.query(f"SELECT count(*) FROM {table}")[0][0]
+            for table in ("projects", "releases", "files")
+        }
+        return {**counts, "stored_files": list_bucket(self.s3_endpoint, self.bucket)}
+
+
+def cheeseshop_env(store: DataDirStore | IniStore) -> dict:
+    """Environment for cheeseshop processes: ours, minus PYTHONPATH and any
+    real AWS settings, plus what the store needs."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",) and not k.startswith("AWS_")}
+    env.update(store.env)
+    return env
+
+
+class Server:
+    """One ``cheeseshop [--data DIR | -c INI] serve`` process.
+
+    *data_dir* holds the server's log (and, without *store*, the embedded
+    index itself); *serve_args* are extra ``serve`` options (``--workers 2``).
+    """
+
+    def __init__(self, data_dir: Path, store: DataDirStore | IniStore | None = None, serve_args=()):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store if store is not None else DataDirStore(self.data_dir)
+        self.serve_args = [str(a) for a in serve_args]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.legacy_url = f"{self.url}/legacy/"
         self.simple_url = f"{self.url}/simple/"
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
         self.proc: subprocess.Popen | None = None
-        self.env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+        self.env = cheeseshop_env(self.store)
+
+    @property
+    def backend(self) -> str:
+        return self.store.kind
 
     # -- lifecycle
 
     def start(self) -> None:
-        self._log = open(self.log_path, "wb")
+        # appended to: a restarted server (see kill()) keeps the earlier log
+        self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            cheeseshop_command() + ["--data", str(self.data_dir), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cheeseshop_command() + self.store.cli_args + ["serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -257,6 +455,17 @@ class Server:
                 pytest.fail(f"cheeseshop serve did not answer on port {self.port} within {SERVER_START_TIMEOUT}s:\n{self.log_tail(80)}", pytrace=False)
             time.sleep(0.1)
 
+    def kill(self) -> None:
+        """SIGKILL the whole server (every worker), as a crash or the OOM killer would."""
+        if self in _LIVE_SERVERS:
+            _LIVE_SERVERS.remove(self)
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # our own child's group
+            self.proc.wait(SERVER_STOP_TIMEOUT)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+
     def stop(self) -> None:
         if self in _LIVE_SERVERS:
             _LIVE_SERVERS.remove(self)
@@ -278,10 +487,10 @@ class Server:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    # -- the admin CLI, against the same data dir (the server keeps running)
+    # -- the admin CLI, against the same index (the server keeps running)
 
     def cli(self, *args, input=None, check=True) -> Result:
-        return run(cheeseshop_command() + ["--data", str(self.data_dir), *args], env=self.env, input=input, check=check)
+        return run(cheeseshop_command() + self.store.cli_args + [*args], env=self.env, input=input, check=check)
 
     def add_user(self, name: str | None = None, password: str | None = None, email: str | None = None) -> User:
         name = name or f"user{secrets.token_hex(4)}"
@@ -330,21 +539,7 @@ class Server:
 
     def snapshot(self) -> dict:
         """Row counts of projects/releases/files and the stored files, to compare around a rejected upload."""
-        db = self.data_dir / "cheeseshop.sqlite"
-        counts = {}
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            for table in ("projects", "releases", "files"):
-                counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        finally:
-            conn.close()
-        files_dir = self.data_dir / "files"
-        stored = sorted(
-            (str(p.relative_to(files_dir)), p.stat().st_size)
-            for p in files_dir.rglob("*")
-            if p.is_file()
-        ) if files_dir.exists() else []
-        return {**counts, "stored_files": stored}
+        return self.store.snapshot()
 
 
 # --------------------------------------------------------------------------
@@ -594,4 +789,4 @@ def build_project(sh: Shell, root: Path, backend: str) -> tuple[Path, Path]:
 
 
 def assert_unchanged(before: dict, after: dict) -> None:
-    assert after == before, f"the data dir changed after a rejected upload:\nbefore: {before}\nafter:  {after}"
+    assert after == before, f"the index (rows or stored files) changed after a rejected upload:\nbefore: {before}\nafter:  {after}"

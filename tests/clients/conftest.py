@@ -6,9 +6,14 @@ See cheeseshop_e2e.py (beside this file) for what they are built on:
                    and the build backends: ``$CHEESESHOP_CLIENTS_VENV`` or
                    ``<repo>/.venv-clients``, created from
                    requirements/clients.txt when missing.
-* ``server``       (module)  a running ``cheeseshop --data DIR serve`` on a
-                   free loopback port with a fresh data dir; stopped with
-                   SIGTERM (SIGKILL after a timeout) at the end of the module.
+* ``server``       (module, two params) a running cheeseshop on a free
+                   loopback port, stopped with SIGTERM (SIGKILL after a
+                   timeout) at the end of the module, on either backend:
+                   "embedded"      ``--data DIR serve`` with a fresh data dir;
+                   "postgresql-s3" ``-c INI serve``, the ini naming a fresh
+                                   PostgreSQL database (``db upgrade``d by
+                                   the CLI) and a fresh bucket on the moto
+                                   S3 server.
 * ``user``, ``make_user``    uploaders made with ``cheeseshop user add``.
 * ``unique_name``  project names no other test uses.
 * ``sh``           runs clients in an isolated environment (tmp HOME, tmp
@@ -26,11 +31,14 @@ import pytest
 
 from cheeseshop_e2e import (
     Dist,
+    IniStore,
+    PostgresqlDatabase,
     Server,
     Shell,
     User,
     build_project,
     clients_venv_path,
+    create_bucket,
     ensure_clients_venv,
     ensure_wheelhouse,
     isolated_env,
@@ -57,15 +65,38 @@ def build_deps_wheelhouse(clients):
     return ensure_wheelhouse(clients)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A running cheeseshop with an empty data dir, shared by one test module."""
-    srv = Server(tmp_path_factory.mktemp("cheeseshop") / "data")
-    srv.start()
+SERVER_BACKENDS = ("embedded", "postgresql-s3")
+
+
+@pytest.fixture(scope="module", params=SERVER_BACKENDS)
+def server(request, tmp_path_factory):
+    """A running cheeseshop with an empty index, shared by one test module
+    (pytest runs the module's tests on one backend, then on the other)."""
+    base = tmp_path_factory.mktemp(f"cheeseshop-{request.param}")
+    if request.param == "embedded":
+        srv = Server(base / "data")
+        srv.start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+        return
+
+    from tests.conftest import POSTGRESQL_URL
+
+    s3_endpoint = request.getfixturevalue("s3_endpoint")
+    database = PostgresqlDatabase(POSTGRESQL_URL, tag="clients").create()
     try:
-        yield srv
+        store = IniStore(base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients"))
+        srv = Server(base / "data", store)
+        srv.cli("db", "upgrade")
+        srv.start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
     finally:
-        srv.stop()
+        database.drop()
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_fsck_repair_removes_orphans_and_then_exits_0(cli, index, files):
         f"orphan: {STRAY}",
         f"orphan: {STRAY}.metadata",
         "checked 2 files, 1 metadata files, 5 stored keys: 2 problems (orphan: 2)",
-        "orphans removed: 2",
+        "orphans and partial writes removed: 2",
     ]
     assert sorted(files.keys()) == sorted(
         [index["wheel"], metadata_key(index["wheel"]), index["sdist"]]
@@ -112,7 +112,7 @@ def test_fsck_repair_never_touches_rows_or_referenced_bytes(cli, index, files):
     result = cli("fsck", "--repair")
     assert result.exit_code == 1, result.output
     assert f"size mismatch: {index['wheel']} (db " in result.stdout
-    assert result.stdout.endswith("orphans removed: 1\n")
+    assert result.stdout.endswith("orphans and partial writes removed: 1\n")
     again = cli("fsck")
     assert again.exit_code == 1
     assert again.stdout.splitlines()[0].startswith(f"size mismatch: {index['wheel']} (db ")

@@ -36,3 +36,12 @@ def test_presigned_redirect_urls_fetch_the_bytes(s3_bucket):
     storage.store(key, io.BytesIO(b"signed"), 6)
     with urllib.request.urlopen(storage.url(key, None)) as response:
         assert response.read() == b"signed"
+
+
+def test_an_incomplete_multipart_upload_is_a_partial_write(s3_bucket):
+    storage = storage_from_settings({**s3_bucket, "cheeseshop.storage.prefix": "files"})
+    started = storage.client.create_multipart_upload(Bucket=storage.bucket, Key="files/ab/cd/ef/x.whl")
+    partial = list(storage.partial_writes())
+    assert partial == [f"ab/cd/ef/x.whl?uploadId={started['UploadId']}"]
+    storage.remove_partial(partial[0])
+    assert list(storage.partial_writes()) == []

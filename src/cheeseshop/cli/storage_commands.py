@@ -60,7 +60,7 @@ def fsck(env, repair):
     if repair:
         for error in report.removal_errors:
             click.echo(str(error))
-        click.echo(f"orphans removed: {len(report.removed)}")
+        click.echo(f"orphans and partial writes removed: {len(report.removed)}")
         if report.now_referenced:
             click.echo(
                 f"orphans kept, referenced by now (uploads in flight): {len(report.now_referenced)}"

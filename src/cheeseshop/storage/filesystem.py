@@ -105,5 +105,22 @@ class FilesystemStorage:
                 rel = os.path.relpath(os.path.join(folder, name), self.root)
                 yield rel.replace(os.sep, "/")
 
+    def partial_writes(self):
+        for folder, dirs, files in os.walk(self.root):
+            dirs.sort()
+            for name in sorted(files):
+                if name.startswith(".tmp-"):
+                    rel = os.path.relpath(os.path.join(folder, name), self.root)
+                    yield rel.replace(os.sep, "/")
+
+    def remove_partial(self, name):
+        folder, _, base = name.rpartition("/")
+        if not base.startswith(".tmp-"):
+            raise StorageError(f"{name} is not a partial write")
+        try:
+            os.unlink(os.path.join(self.root, *check_key(folder).split("/"), base))
+        except FileNotFoundError:
+            pass
+
     def free_space(self):
         return shutil.disk_usage(self.root).free

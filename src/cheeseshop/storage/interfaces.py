@@ -46,3 +46,11 @@ class IFileStorage(Interface):
 
     def keys():
         """Iterate over every stored key (for fsck and migrations)."""
+
+    def partial_writes():
+        """Names of writes that never finished (a process killed while
+        storing: a temporary file, an incomplete multipart upload), for fsck
+        to report. Never keys: nothing ever served them."""
+
+    def remove_partial(name):
+        """Remove one of :meth:`partial_writes`."""

@@ -175,6 +175,22 @@ class S3Storage:
             for item in page.get("Contents", []):
                 yield item["Key"][len(self.prefix):]
 
+    def partial_writes(self):
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for upload in page.get("Uploads", []):
+                yield f"{upload['Key'][len(self.prefix):]}?uploadId={upload['UploadId']}"
+
+    def remove_partial(self, name):
+        key, _, upload_id = name.partition("?uploadId=")
+        try:
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self._key(key), UploadId=upload_id
+            )
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise StorageError(f"{name}: {exc}") from exc
+
 
 class S3ReadStream(RemoteReadStream):
     """One object; each repositioning is a new ranged GET."""

@@ -106,6 +106,12 @@ class SQLStorage:
             for (key,) in result:
                 yield key
 
+    def partial_writes(self):
+        return []  # a write that did not finish rolled back with its transaction
+
+    def remove_partial(self, name):
+        raise StorageError(f"{name}: the SQL backend leaves no partial writes")
+
 
 class SQLReadStream(RemoteReadStream):
     """Reads one chunk at a time, each with a short-lived connection, so a

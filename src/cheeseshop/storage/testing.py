@@ -121,6 +121,7 @@ class StorageContract:
             storage.store(key, Broken(), 10 * 1024 * 1024)
         assert not storage.exists(key)
         assert list(storage.keys()) == []
+        assert list(storage.partial_writes()) == []
 
     @pytest.mark.parametrize(
         "key", ["../escape.whl", "/abs/olute.whl", "a/../../b.whl", "a\\b.whl", ""]
