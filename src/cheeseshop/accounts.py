@@ -64,12 +64,12 @@ def authenticate(dbsession, username, password) -> User | None:
         _hasher.verify(user.password_hash, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return user
 
 
 def grant_role(dbsession, user, project, role_name=OWNER) -> Role:
-    role = Role(user=user, project=project, role_name=role_name)
+    # By id: the user may come from another session (authentication reads
+    # on the read connection).
+    role = Role(user_id=user.id, project=project, role_name=role_name)
     dbsession.add(role)
     return role

@@ -46,7 +46,9 @@ class SecurityPolicy:
         credentials = basic_credentials(request)
         if credentials is None:
             return None
-        return accounts.authenticate(request.dbsession, *credentials)
+        # On the read connection: checking a password must not take the
+        # database's write lock (SQLite) for the time an argon2 hash takes.
+        return accounts.authenticate(request.read_session, *credentials)
 
     def authenticated_userid(self, request):
         user = request.identity

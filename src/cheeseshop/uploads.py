@@ -128,14 +128,22 @@ class Result:
     created: bool  # False: the identical file was there already
 
 
-def add_file(
-    dbsession, storage, user, project, upload, stream, digests, max_file_size,
-    may_upload=lambda project: True,
-):
-    """Receive, check and store the file and record it; returns a Result.
+@dataclasses.dataclass
+class CheckedFile:
+    """An upload's bytes, received and checked; nothing stored yet."""
 
-    ``may_upload(project)`` authorizes again when a concurrent upload
-    created the project first (the caller authorized against "new")."""
+    received: distributions.ReceivedFile
+    core_metadata: bytes | None  # the wheel's METADATA (PEP 658)
+    description_html: str | None
+
+    def close(self):
+        self.received.close()
+
+
+def check_file(upload, stream, digests, max_file_size) -> CheckedFile:
+    """Receive the bytes and check them against the form: digests, archive,
+    metadata inside, README. Touches no database, so it runs before the
+    upload takes any lock."""
     try:
         received = distributions.receive(stream, max_file_size)
     except distributions.FileTooLarge as exc:
@@ -145,18 +153,23 @@ def add_file(
             distributions.check_digests(received, **digests)
         except InvalidDistribution as exc:
             raise UploadRejected(str(exc)) from exc
-        if project is not None:
-            existing = _existing_file(dbsession, project, upload, received)
-            if existing is not None:
-                return Result(existing, created=False)
         core_metadata = _inspect(received, upload)
-        description_html = _render_readme(upload.metadata)
-        return _record(
-            dbsession, storage, user, project, upload, received, core_metadata,
-            description_html, may_upload,
-        )
-    finally:
+        return CheckedFile(received, core_metadata, _render_readme(upload.metadata))
+    except BaseException:
         received.close()
+        raise
+
+
+def add_file(dbsession, storage, user, project, upload, checked, may_upload=lambda project: True):
+    """Store a checked file and record it; returns a Result.
+
+    ``may_upload(project)`` authorizes again when a concurrent upload
+    created the project first (the caller authorized against "new")."""
+    if project is not None:
+        existing = _existing_file(dbsession, project, upload, checked.received)
+        if existing is not None:
+            return Result(existing, created=False)
+    return _record(dbsession, storage, user, project, upload, checked, may_upload)
 
 
 def _existing_file(dbsession, project, upload, received):
@@ -290,10 +303,8 @@ def _release(dbsession, user, project, upload, description_html, may_upload):
     return release
 
 
-def _record(
-    dbsession, storage, user, project, upload, received, core_metadata, description_html,
-    may_upload,
-):
+def _record(dbsession, storage, user, project, upload, checked, may_upload):
+    received, core_metadata = checked.received, checked.core_metadata
     # Bytes first, rows after: the journal's lock (see journal.record) is
     # then held only for a few inserts, never while a large file is copied.
     key = keys.file_key(received.blake2_256, upload.filename.filename)
@@ -312,7 +323,7 @@ def _record(
             ).add(stored_key)
         storage.store(stored_key, stream, size)
 
-    release = _release(dbsession, user, project, upload, description_html, may_upload)
+    release = _release(dbsession, user, project, upload, checked.description_html, may_upload)
     project = release.project
     file = File(
         release=release,

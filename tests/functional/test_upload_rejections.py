@@ -5,6 +5,7 @@ exactly as it was: no rows, no stored bytes."""
 import hashlib
 import io
 import tarfile
+import zipfile
 
 import pytest
 import webtest
@@ -249,7 +250,10 @@ def test_missing_or_wrong_digests(testapp, alice, snapshot):
 def test_second_sdist_of_a_release(testapp, alice, snapshot):
     upload(testapp, alice, "demo", "1.0", "demo-1.0.tar.gz", builders.sdist("demo", "1.0"))
     upload(testapp, alice, "demo", "1.0")  # a wheel beside it is fine
-    zipped = builders.wheel("demo", "1.0", files={"PKG-INFO": b"zip sdist"})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("demo-1.0/PKG-INFO", builders.metadata_text("demo", "1.0"))
+    zipped = buffer.getvalue()
     assert_rejected(
         testapp,
         alice,

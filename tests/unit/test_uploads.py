@@ -31,10 +31,13 @@ def add_wheel(dbsession, storage, user_id, name="demo", version="1.0"):
     params, _ = upload_form(name, version, filename, content)
     upload = uploads.read_upload(lambda key: [v for k, v in params if k == key], filename)
     project = uploads.find_project(dbsession, upload.normalized_name)
-    return uploads.add_file(
-        dbsession, storage, dbsession.get(User, user_id), project, upload, io.BytesIO(content),
-        {"sha256": hashlib.sha256(content).hexdigest()}, 10**6,
+    checked = uploads.check_file(
+        upload, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
     )
+    try:
+        return uploads.add_file(dbsession, storage, dbsession.get(User, user_id), project, upload, checked)
+    finally:
+        checked.close()
 
 
 def test_committed_upload_keeps_its_bytes(dbsession, tm, settings, files_dir, make_user):

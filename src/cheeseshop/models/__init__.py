@@ -122,11 +122,15 @@ def includeme(config):
         request.add_finished_callback(lambda request: connection.close())
         return connection
 
+    def read_session(request):
+        """An ORM session on the read connection, never committed."""
+        return Session(bind=request.read_connection, info={"request": request})
+
     def dbsession(request):
         if is_write_request(request):
             return get_tm_session(session_factory, request.tm, request=request)
-        # A read: an ORM session on the read connection, never committed.
-        return Session(bind=request.read_connection, info={"request": request})
+        return request.read_session
 
     config.add_request_method(read_connection, reify=True)
+    config.add_request_method(read_session, reify=True)
     config.add_request_method(dbsession, reify=True)

@@ -90,20 +90,19 @@ def _file_upload(request, user, form, getall, limit):
     if content is None or not hasattr(content, "file"):
         raise error(400, "Upload payload does not have a file ('content' field).")
     upload = uploads.read_upload(getall, content.filename)
-    project = _authorize(request, user, upload)
-    result = uploads.add_file(
-        request.dbsession,
-        request.storage,
-        user,
-        project,
-        upload,
-        content.file,
-        {
-            "md5": form.get("md5_digest"),
-            "sha256": form.get("sha256_digest"),
-            "blake2_256": form.get("blake2_256_digest"),
-        },
-        limit,
-        may_upload=lambda p: _may_upload(request, p),
-    )
+    digests = {
+        "md5": form.get("md5_digest"),
+        "sha256": form.get("sha256_digest"),
+        "blake2_256": form.get("blake2_256_digest"),
+    }
+    # The bytes are checked before the project is looked up (and locked).
+    checked = uploads.check_file(upload, content.file, digests, limit)
+    try:
+        project = _authorize(request, user, upload)
+        result = uploads.add_file(
+            request.dbsession, request.storage, user, project, upload, checked,
+            may_upload=lambda p: _may_upload(request, p),
+        )
+    finally:
+        checked.close()
     return Response("OK" if result.created else "OK: the file was already here", content_type="text/plain")
