@@ -38,10 +38,12 @@ def expand_environment(key, value):
 
     def replace(match):
         name, default = match.group(1), match.group(2)
-        if name in os.environ:
+        if os.environ.get(name):
             return os.environ[name]
-        if default is not None:
+        if default is not None:  # as in the shell: unset or empty
             return default
+        if name in os.environ:
+            return ""
         raise ConfigurationError(f"{key} needs the environment variable {name}, which is not set")
 
     return ENV_REFERENCE.sub(replace, value)
@@ -56,3 +58,12 @@ def with_defaults(settings):
         for key, value in data_dir_settings(merged["cheeseshop.data_dir"]).items():
             merged.setdefault(key, value)
     return merged
+
+
+def integer_setting(settings, key, default) -> int:
+    """A whole-number setting; a ConfigurationError naming it otherwise."""
+    value = settings.get(key, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{key} = {value}: not a whole number") from None

@@ -8,6 +8,8 @@ so each worker keeps its own cache and scaling out needs no coordination.
 import collections
 import threading
 
+from .config import integer_setting
+
 
 class PageCache:
     def __init__(self, max_bytes=64 * 1024 * 1024):
@@ -46,7 +48,7 @@ class PageCache:
 
 def includeme(config):
     settings = config.get_settings()
-    size = int(settings.get("cheeseshop.page_cache_bytes", 64 * 1024 * 1024))
+    size = integer_setting(settings, "cheeseshop.page_cache_bytes", 64 * 1024 * 1024)
     cache = PageCache(size)
     config.registry["page_cache"] = cache
     config.add_request_method(lambda r: r.registry["page_cache"], "page_cache", reify=True)

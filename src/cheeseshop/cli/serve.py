@@ -26,6 +26,7 @@ def serve(env, host, port, threads, workers):
     from pyramid.exceptions import ConfigurationError
 
     from ..app import main as make_app
+    from ..config import expand_environment, integer_setting
     from ..uploads import DEFAULT_MAX_FILE_SIZE
     from ..views.upload import FORM_OVERHEAD
 
@@ -34,7 +35,7 @@ def serve(env, host, port, threads, workers):
         app = make_app({}, **env.settings)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
-    limit = int(env.settings.get("cheeseshop.max_file_size", DEFAULT_MAX_FILE_SIZE))
+    limit = integer_setting(env.settings, "cheeseshop.max_file_size", DEFAULT_MAX_FILE_SIZE)
     options = {
         "threads": 8,
         # Let the app answer oversized uploads with its own 413 message.
@@ -42,14 +43,16 @@ def serve(env, host, port, threads, workers):
         "ident": "cheeseshop",
     }
     listen_host, listen_port = "127.0.0.1", 6543
-    server = env.server_settings()
+    server = {k: expand_environment(k, v) for k, v in env.server_settings().items()}
     if "listen" in server:
         listen_host, _, listen_port = server.pop("listen").split()[0].rpartition(":")
         listen_host = listen_host.strip("[]")
     listen_host = server.pop("host", listen_host)
     listen_port = server.pop("port", listen_port)
-    # The rest of [server:main] (trusted_proxy, timeouts, ...) goes to waitress.
-    options.update(server)
+    # The rest of [server:main] (trusted_proxy, timeouts, ...) goes to waitress;
+    # a body limit there never undercuts cheeseshop.max_file_size.
+    body_limit = max(options["max_request_body_size"], int(server.pop("max_request_body_size", 0)))
+    options.update(server, max_request_body_size=body_limit)
     if threads is not None:
         options["threads"] = threads
     host = host or listen_host

@@ -21,10 +21,14 @@ def storage_from_settings(settings, maybe_dotted=None):
     from pyramid.path import DottedNameResolver
 
     name = settings.get("cheeseshop.storage", "filesystem")
+    if not name:
+        raise ConfigurationError(
+            "cheeseshop.storage is empty: use filesystem, s3, sql or a dotted class name"
+        )
     dotted = BACKENDS.get(name, name)
     try:
         factory = DottedNameResolver().maybe_resolve(dotted)
-    except (ImportError, ValueError) as exc:
+    except (ImportError, ValueError, AttributeError) as exc:
         raise ConfigurationError(
             f"cheeseshop.storage = {name}: no such backend ({exc})"
         ) from exc

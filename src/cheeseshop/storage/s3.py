@@ -6,12 +6,15 @@ downloads straight to the bucket with presigned URLs (``.url_expires``
 seconds, default 3600). Credentials come from boto3's usual chain.
 """
 
+import os
+
 import boto3
 import botocore.config
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 from zope.interface import implementer
 
+from ..config import integer_setting
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
@@ -62,8 +65,9 @@ def _is_missing(exc):
 class S3Storage:
     transactional = False
 
-    def __init__(self, client, bucket, prefix="", redirect=None, url_expires=3600):
-        self.client = client
+    def __init__(self, client_factory, bucket, prefix="", redirect=None, url_expires=3600):
+        self._client_factory = client_factory
+        self._clients = {}
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.redirect = redirect
@@ -79,25 +83,40 @@ class S3Storage:
             raise StorageError(
                 f"cheeseshop.storage.redirect = {redirect}: use 'presigned' or 'none'"
             )
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.get("cheeseshop.storage.endpoint_url") or None,
-            region_name=settings.get("cheeseshop.storage.region") or None,
-            config=botocore.config.Config(
-                retries={"max_attempts": 5, "mode": "standard"},
-                connect_timeout=10,
-                read_timeout=60,
-            ),
-        )
+        def client_factory():
+            return boto3.client(
+                "s3",
+                endpoint_url=settings.get("cheeseshop.storage.endpoint_url") or None,
+                region_name=settings.get("cheeseshop.storage.region") or None,
+                config=botocore.config.Config(
+                    # Presigned URLs that every region accepts.
+                    signature_version="s3v4",
+                    retries={"max_attempts": 5, "mode": "standard"},
+                    connect_timeout=10,
+                    read_timeout=60,
+                ),
+            )
+
         storage = cls(
-            client,
+            client_factory,
             bucket,
             prefix=settings.get("cheeseshop.storage.prefix", ""),
             redirect=None if redirect == "none" else redirect,
-            url_expires=int(settings.get("cheeseshop.storage.url_expires", 3600)),
+            url_expires=integer_setting(settings, "cheeseshop.storage.url_expires", 3600),
         )
         storage.check()
         return storage
+
+    @property
+    def client(self):
+        # One client per process: a worker forked after the start-up check
+        # must not share the parent's pooled connections to S3.
+        pid = os.getpid()
+        client = self._clients.get(pid)
+        if client is None:
+            self._clients = {pid: self._client_factory()}
+            client = self._clients[pid]
+        return client
 
     def check(self):
         try:
@@ -126,7 +145,7 @@ class S3Storage:
                 ExtraArgs={"ContentType": content_type},
                 Config=TRANSFER,
             )
-        except botocore.exceptions.ClientError as exc:
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
             raise StorageError(f"{key}: {exc}") from exc
         if reader.count != size:
             # The object is complete as far as S3 knows, but not what we
@@ -144,6 +163,8 @@ class S3Storage:
             if _is_missing(exc):
                 raise NotFound(key) from exc
             raise StorageError(f"{key}: {exc}") from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageError(f"{key}: {exc}") from exc
         return head["ContentLength"]
 
     def delete(self, key):
@@ -152,6 +173,8 @@ class S3Storage:
         except botocore.exceptions.ClientError as exc:
             if not _is_missing(exc):
                 raise StorageError(f"{key}: {exc}") from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageError(f"{key}: {exc}") from exc
 
     def exists(self, key):
         try:
@@ -173,7 +196,9 @@ class S3Storage:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
-                yield item["Key"][len(self.prefix):]
+                key = item["Key"][len(self.prefix):]
+                if key and not key.endswith("/"):  # not a "folder" marker
+                    yield key
 
     def partial_writes(self):
         paginator = self.client.get_paginator("list_multipart_uploads")
@@ -215,6 +240,8 @@ class S3ReadStream(RemoteReadStream):
             if exc.response.get("Error", {}).get("Code") == "InvalidRange":
                 self.body = None
                 return
+            raise StorageError(f"{self.s3_key}: {exc}") from exc
+        except botocore.exceptions.BotoCoreError as exc:
             raise StorageError(f"{self.s3_key}: {exc}") from exc
         self.body = response["Body"]
 

@@ -53,7 +53,8 @@ def download(request):
     storage = request.storage
     direct = storage.url(context.key, request)
     if direct:
-        raise HTTPFound(location=direct)
+        # Presigned URLs expire: nobody may keep the redirect for long.
+        raise HTTPFound(location=direct, headers={"Cache-Control": "private, max-age=60"})
     try:
         stream = storage.open(context.key)
     except NotFound:

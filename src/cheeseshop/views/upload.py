@@ -6,6 +6,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import uploads
+from ..config import integer_setting
 from ..permissions import UPLOAD
 from ..resources import LegacyUpload
 from .responses import error
@@ -15,7 +16,9 @@ FORM_OVERHEAD = 16 * 1024 * 1024
 
 
 def max_file_size(request):
-    return int(request.registry.settings.get("cheeseshop.max_file_size", uploads.DEFAULT_MAX_FILE_SIZE))
+    return integer_setting(
+        request.registry.settings, "cheeseshop.max_file_size", uploads.DEFAULT_MAX_FILE_SIZE
+    )
 
 
 def _user(request):
