@@ -2,6 +2,7 @@
 
 import functools
 import re
+import threading
 
 import argon2
 from sqlalchemy import select
@@ -12,6 +13,9 @@ from .models import Role, User
 # default 64 MiB: every upload verifies a password, and eight worker threads
 # doing so at once must not cost half a gigabyte.
 _hasher = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# And at most two at a time per process: eight upload threads hashing at once
+# would add 150 MiB to the server's peak memory for no gain on two cores.
+_hashing = threading.BoundedSemaphore(2)
 USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 OWNER = "Owner"
 MAINTAINER = "Maintainer"
@@ -55,16 +59,19 @@ def authenticate(dbsession, username, password) -> User | None:
     user = find_user(dbsession, username)
     if user is None or not user.is_active:
         # Spend the same time as a real check, so timing tells nothing.
-        try:
-            _hasher.verify(_dummy_hash(), password)
-        except argon2.exceptions.VerificationError:
-            pass
+        _verify(_dummy_hash(), password)
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+    if not _verify(user.password_hash, password):
         return None
     return user
+
+
+def _verify(password_hash, password) -> bool:
+    with _hashing:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            return False
 
 
 def grant_role(dbsession, user, project, role_name=OWNER) -> Role:

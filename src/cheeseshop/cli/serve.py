@@ -8,6 +8,10 @@ import click
 
 from .context import pass_env
 
+# Python runs one thread at a time per process: a worker per core is what
+# lets reads use the machine. Capped so a laptop default stays small.
+DEFAULT_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+
 
 @click.command()
 @click.option("--host", help="Address to listen on [default: the ini's listen, else 127.0.0.1].")
@@ -15,10 +19,11 @@ from .context import pass_env
 @click.option("--threads", type=int, help="Threads per worker [default: the ini's, else 8].")
 @click.option(
     "--workers",
-    default=1,
+    default=DEFAULT_WORKERS,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes sharing the port (no state is kept in a worker).",
+    help="Worker processes sharing the port (no state is kept in a worker); "
+    "default: one per CPU, at most 4.",
 )
 @pass_env
 def serve(env, host, port, threads, workers):

@@ -49,6 +49,10 @@ def get_engine(settings, prefix="sqlalchemy.", *, writer=True):
     to upgrade their locks. Readers keep plain BEGIN; in WAL mode they never
     wait for a writer.
     """
+    settings = dict(settings)
+    # As many pooled connections as waitress has threads (8), and a few more:
+    # SQLAlchemy's default 5 makes busy threads open and close connections.
+    settings.setdefault(prefix + "pool_size", "10")
     engine = engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
