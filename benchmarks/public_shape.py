@@ -129,6 +129,11 @@ def main(argv=None):
             "SQLite + a folder; the ratio columns compare with the other servers when they ran",
             1,
         )
+        # This run has no devpi: the 3x-devpi target line means nothing here.
+        text = "\n".join(
+            line for line in text.split("\n")
+            if "Target (every cheeseshop read" not in line and "Target: every cheeseshop read" not in line
+        )
         Path(path).write_text(text)
 
     compare.write_docs = write_public_docs
