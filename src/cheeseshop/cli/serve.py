@@ -9,9 +9,10 @@ import click
 
 from .context import pass_env
 
-# Python runs one thread at a time per process: a worker per core is what
-# lets reads use the machine. Capped so a laptop default stays small.
-DEFAULT_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+# One process by default, the smallest footprint for a laptop index; a
+# worker per core (--workers) is what lets reads use a bigger machine, since
+# Python runs one thread at a time per process.
+DEFAULT_WORKERS = 1
 
 
 @click.command()
@@ -24,7 +25,7 @@ DEFAULT_WORKERS = max(1, min(os.cpu_count() or 1, 4))
     show_default=True,
     type=click.IntRange(1, 64),
     help="Worker processes sharing the port (no state is kept in a worker); "
-    "default: one per CPU, at most 4.",
+    "one per CPU core serves the most reads.",
 )
 @pass_env
 def serve(env, host, port, threads, workers):
