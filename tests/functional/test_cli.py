@@ -3,29 +3,12 @@ what an operator types and reads, and what the index serves afterwards."""
 
 import pytest
 import webtest
-from click.testing import CliRunner
 
 from cheeseshop.app import main as make_app
-from cheeseshop.cli import main
 from tests import builders
 from tests.builders import basic_auth, upload_form
 
 PASSWORD = "a long enough secret"
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "index"
-
-
-@pytest.fixture
-def cli(data_dir):
-    runner = CliRunner()
-
-    def run(*args, input=None, options=None):
-        return runner.invoke(main, [*(options or ["--data", str(data_dir)]), *args], input=input)
-
-    return run
 
 
 def assert_one_line_error(result, message):

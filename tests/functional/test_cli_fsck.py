@@ -5,11 +5,9 @@ import io
 
 import pytest
 import webtest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, select
 
 from cheeseshop.app import main as make_app
-from cheeseshop.cli import main
 from cheeseshop.models import File
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import metadata_key
@@ -18,21 +16,6 @@ from tests.builders import basic_auth, upload_form
 
 PASSWORD = "a long enough secret"
 STRAY = "ab/cd/ef0123/stray-1.0.tar.gz"
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "index"
-
-
-@pytest.fixture
-def cli(data_dir):
-    runner = CliRunner()
-
-    def run(*args, options=None, input=None):
-        return runner.invoke(main, [*(options or ["--data", str(data_dir)]), *args], input=input)
-
-    return run
 
 
 def upload(testapp, filename, content):

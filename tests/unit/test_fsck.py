@@ -5,35 +5,18 @@ import hashlib
 import io
 
 import pytest
-from sqlalchemy import select
 
 from cheeseshop import fsck
 from cheeseshop.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
-from cheeseshop.models import File
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 from tests import builders
-from tests.builders import basic_auth, upload_form
-
-
-def upload(testapp, credentials, filename, content, name="demo", version="1.0"):
-    params, files = upload_form(name, version, filename, content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
+from tests.unit.conftest import upload
 
 
 @pytest.fixture
 def storage(settings):
     return storage_from_settings(settings)
-
-
-@pytest.fixture
-def index(testapp, alice, engine):
-    """demo 1.0 as a wheel (with .metadata) and an sdist: their storage keys."""
-    upload(testapp, alice, builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0"))
-    upload(testapp, alice, builders.sdist_filename("demo", "1.0"), builders.sdist("demo", "1.0"))
-    with engine.connect() as connection:
-        paths = dict(connection.execute(select(File.packagetype, File.path)).all())
-    return {"wheel": paths["bdist_wheel"], "sdist": paths["sdist"]}
 
 
 def store(storage, key, content):

@@ -5,19 +5,10 @@ import hashlib
 import io
 
 import pytest
-from sqlalchemy import select
 
 from cheeseshop import fsck
-from cheeseshop.models import File
 from cheeseshop.storage import migrate, storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
-from tests import builders
-from tests.builders import basic_auth, upload_form
-
-
-def upload(testapp, credentials, filename, content, name="demo", version="1.0"):
-    params, files = upload_form(name, version, filename, content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
 
 
 def read(storage, key):
@@ -37,16 +28,6 @@ def source(settings):
 @pytest.fixture
 def target(s3_bucket):
     return storage_from_settings(s3_bucket)
-
-
-@pytest.fixture
-def index(testapp, alice, engine):
-    """demo 1.0 as a wheel (with .metadata) and an sdist: their storage keys."""
-    upload(testapp, alice, builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0"))
-    upload(testapp, alice, builders.sdist_filename("demo", "1.0"), builders.sdist("demo", "1.0"))
-    with engine.connect() as connection:
-        paths = dict(connection.execute(select(File.packagetype, File.path)).all())
-    return {"wheel": paths["bdist_wheel"], "sdist": paths["sdist"]}
 
 
 def test_every_referenced_object_is_copied_and_a_second_run_skips_them(
