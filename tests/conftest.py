@@ -16,9 +16,11 @@ import sqlalchemy
 import transaction
 import webtest
 
-from cheeseshop import accounts, migrations
+from cheeseshop.accounts import users as accounts
+from cheeseshop.db import migrations
 from cheeseshop.app import main
-from cheeseshop.models import get_engine, get_session_factory, get_tm_session
+from cheeseshop.db.engines import get_engine
+from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
 
 POSTGRESQL_URL = os.environ.get(

@@ -1,5 +1,1 @@
 """cheeseshop: a Python package index server."""
-
-from .app import main
-
-__all__ = ["main"]

@@ -1,6 +1,6 @@
 from pyramid.config import Configurator
 
-from .config import integer_setting, with_defaults
+from cheeseshop.settings import integer_setting, with_defaults
 
 
 def main(global_config=None, **settings):
@@ -11,9 +11,10 @@ def main(global_config=None, **settings):
             integer_setting(settings, key, None)
     with Configurator(settings=settings, root_factory="cheeseshop.resources.root_factory") as config:
         config.include("pyramid_jinja2")
-        config.include(".models")
-        config.include(".storage")
-        config.include(".page_cache")
-        config.include(".security")
-        config.include(".views")
+        config.include("cheeseshop.db")
+        config.include("cheeseshop.storage")
+        config.include("cheeseshop.rendering")
+        config.include("cheeseshop.security")
+        config.include("cheeseshop.api")
+        config.include("cheeseshop.web")
         return config.make_wsgi_app()

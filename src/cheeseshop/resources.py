@@ -11,9 +11,11 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyon
 from pyramid.httpexceptions import HTTPMovedPermanently
 from sqlalchemy import select
 
-from . import accounts, uploads
-from .models import File, Project, Release, Role
-from .permissions import UPLOAD, VIEW
+from cheeseshop.accounts import users as accounts
+from cheeseshop.publishing import uploads
+from cheeseshop.models.accounts import Role
+from cheeseshop.models.catalog import File, Project, Release
+from cheeseshop.security.permissions import UPLOAD, VIEW
 
 
 class Resource:

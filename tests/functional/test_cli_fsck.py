@@ -8,7 +8,7 @@ import webtest
 from sqlalchemy import create_engine, select
 
 from cheeseshop.app import main as make_app
-from cheeseshop.models import File
+from cheeseshop.models.catalog import File
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import metadata_key
 from tests import builders

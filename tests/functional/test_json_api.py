@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from cheeseshop import releases
+from cheeseshop.catalog import releases
 from tests import builders
 from tests.builders import basic_auth, upload_form
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from cheeseshop import releases
+from cheeseshop.catalog import releases
 from tests import builders
 from tests.builders import basic_auth, upload_form
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 import webtest
 
-from cheeseshop import releases
+from cheeseshop.catalog import releases
 from cheeseshop.app import main
 from tests import builders
 from tests.builders import basic_auth, upload_form

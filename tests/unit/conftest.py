@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import select
 
-from cheeseshop.models import File
+from cheeseshop.models.catalog import File
 from tests import builders
 from tests.builders import basic_auth, upload_form
 

@@ -2,7 +2,7 @@ import pytest
 from pyramid.exceptions import ConfigurationError
 
 from cheeseshop.app import main
-from cheeseshop.config import expand_environment, integer_setting, with_defaults
+from cheeseshop.settings import expand_environment, integer_setting, with_defaults
 
 
 def test_environment_references_and_defaults(monkeypatch):

@@ -9,8 +9,8 @@ import zipfile
 import packaging.version
 import pytest
 
-from cheeseshop import distributions
-from cheeseshop.distributions import InvalidDistribution
+from cheeseshop.publishing import distributions
+from cheeseshop.publishing.distributions import InvalidDistribution
 from tests import builders
 
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from cheeseshop import fsck
-from cheeseshop.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
+from cheeseshop.maintenance import fsck
+from cheeseshop.maintenance.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 from tests import builders

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from cheeseshop import index
-from cheeseshop.models import File, Project, Release
+from cheeseshop.rendering import simple_index as index
+from cheeseshop.models.catalog import File, Project, Release
 
 FILES_URL = "https://files.example.org/packages/"
 UPLOADED = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)

@@ -3,8 +3,11 @@
 
 from sqlalchemy import select
 
-from cheeseshop import accounts, journal, releases, uploads
-from cheeseshop.models import JournalEntry, Project
+from cheeseshop.accounts import users as accounts
+from cheeseshop.catalog import journal, releases
+from cheeseshop.publishing import uploads
+from cheeseshop.models.catalog import Project
+from cheeseshop.models.journal import JournalEntry
 
 
 def form(**fields):

@@ -5,7 +5,7 @@ import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from cheeseshop import migrations
+from cheeseshop.db import migrations
 from cheeseshop.models.meta import Base
 
 

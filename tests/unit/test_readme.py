@@ -2,7 +2,7 @@
 
 import pytest
 
-from cheeseshop import readme
+from cheeseshop.publishing import readme
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from cheeseshop import releases
-from cheeseshop.models import Project, Release
-from cheeseshop.releases import ReleaseError
+from cheeseshop.catalog import releases
+from cheeseshop.models.catalog import Project, Release
+from cheeseshop.catalog.releases import ReleaseError
 
 
 @pytest.fixture

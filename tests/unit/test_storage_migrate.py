@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from cheeseshop import fsck
-from cheeseshop.storage import migrate, storage_from_settings
+from cheeseshop.maintenance import fsck
+from cheeseshop.maintenance import storage_copy as migrate
+from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 
 

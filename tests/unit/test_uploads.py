@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from cheeseshop import uploads
-from cheeseshop.models import User
+from cheeseshop.publishing import uploads
+from cheeseshop.models.accounts import User
 from cheeseshop.storage import storage_from_settings
 from tests import builders
 from tests.builders import upload_form

@@ -10,9 +10,10 @@ import sqlalchemy
 import transaction
 from pyramid.exceptions import ConfigurationError
 
-from .. import migrations
-from ..config import data_dir_settings, with_defaults
-from ..models import get_engine, get_session_factory, get_tm_session
+from cheeseshop.db import migrations
+from cheeseshop.settings import data_dir_settings, with_defaults
+from cheeseshop.db.engines import get_engine
+from cheeseshop.db.sessions import get_session_factory, get_tm_session
 
 DEFAULT_DATA_DIR = "var"
 
@@ -97,7 +98,7 @@ class Environment:
             raise click.ClickException(str(exc)) from exc
 
     def storage(self):
-        from ..storage import storage_from_settings
+        from cheeseshop.storage import storage_from_settings
 
         try:
             return storage_from_settings(self.settings)

@@ -1,6 +1,6 @@
 import click
 
-from .. import releases
+from cheeseshop.catalog import releases
 from .context import pass_env
 
 

@@ -32,10 +32,10 @@ def serve(env, host, port, threads, workers):
     """Serve the index with waitress, in the foreground."""
     from pyramid.exceptions import ConfigurationError
 
-    from ..app import main as make_app
-    from ..config import expand_environment, integer_setting
-    from ..uploads import DEFAULT_MAX_FILE_SIZE
-    from ..views.upload import FORM_OVERHEAD
+    from cheeseshop.app import main as make_app
+    from cheeseshop.settings import expand_environment, integer_setting
+    from cheeseshop.publishing.uploads import DEFAULT_MAX_FILE_SIZE
+    from cheeseshop.api.upload import FORM_OVERHEAD
 
     env.setup_logging()
     _return_freed_memory()

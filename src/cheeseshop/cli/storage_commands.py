@@ -7,11 +7,11 @@ import contextlib
 import click
 from pyramid.exceptions import ConfigurationError
 
-from .. import fsck as index_check
-from ..config import with_defaults
-from ..models import get_engine
-from ..storage import migrate as storage_migration
-from ..storage import storage_from_settings
+from cheeseshop.maintenance import fsck as index_check
+from cheeseshop.settings import with_defaults
+from cheeseshop.db.engines import get_engine
+from cheeseshop.maintenance import storage_copy as storage_migration
+from cheeseshop.storage import storage_from_settings
 from .context import ini_variables, pass_env
 
 

@@ -2,7 +2,7 @@ import sys
 
 import click
 
-from .. import accounts
+from cheeseshop.accounts import users as accounts
 from .context import pass_env
 
 

@@ -3,8 +3,8 @@ import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base
-from .timestamps import utcnow
+from cheeseshop.models.meta import Base
+from cheeseshop.models.timestamps import utcnow
 
 
 class User(Base):

@@ -3,8 +3,8 @@ import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .meta import Base
-from .timestamps import utcnow
+from cheeseshop.models.meta import Base
+from cheeseshop.models.timestamps import utcnow
 
 
 class Blob(Base):

@@ -14,7 +14,7 @@ import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 from zope.interface import implementer
 
-from ..config import integer_setting
+from cheeseshop.settings import integer_setting
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key

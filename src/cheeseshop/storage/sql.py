@@ -12,7 +12,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from zope.interface import implementer
 
-from ..models import Blob, BlobChunk, get_engine
+from cheeseshop.db.engines import get_engine
+from cheeseshop.models.blobs import Blob, BlobChunk
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key

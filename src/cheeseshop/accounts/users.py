@@ -7,7 +7,7 @@ import threading
 import argon2
 from sqlalchemy import select
 
-from .models import Role, User
+from cheeseshop.models.accounts import Role, User
 
 # OWASP's Argon2id parameters (19 MiB, 2 passes) rather than argon2-cffi's
 # default 64 MiB: every upload verifies a password, and eight worker threads

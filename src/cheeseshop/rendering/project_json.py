@@ -10,7 +10,7 @@ import json
 import packaging.version
 from sqlalchemy import select
 
-from .models import File, Release
+from cheeseshop.models.catalog import File, Release
 
 
 def _file_document(file, release, files_url):

@@ -8,7 +8,6 @@ so each worker keeps its own cache and scaling out needs no coordination.
 import collections
 import threading
 
-from .config import integer_setting
 
 
 class PageCache:
@@ -44,11 +43,3 @@ class PageCache:
             page = render()
             self.put(key, page)
         return page
-
-
-def includeme(config):
-    settings = config.get_settings()
-    size = integer_setting(settings, "cheeseshop.page_cache_bytes", 64 * 1024 * 1024)
-    cache = PageCache(size)
-    config.registry["page_cache"] = cache
-    config.add_request_method(lambda r: r.registry["page_cache"], "page_cache", reify=True)

@@ -3,8 +3,8 @@ import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base
-from .timestamps import utcnow
+from cheeseshop.models.meta import Base
+from cheeseshop.models.timestamps import utcnow
 
 
 class Project(Base):
@@ -97,16 +97,3 @@ class File(Base):
     comment_text: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[Release] = relationship(back_populates="files")
-
-
-class JournalEntry(Base):
-    """One mutation of the index; its id is the serial (PEP 381)."""
-
-    __tablename__ = "journal_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[str | None] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(Text)
-    submitted_date: Mapped[datetime.datetime] = mapped_column(default=utcnow)
-    submitted_by: Mapped[str | None] = mapped_column(String(50))

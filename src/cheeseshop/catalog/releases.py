@@ -4,8 +4,8 @@
 import packaging.utils
 from sqlalchemy import select
 
-from . import journal
-from .models import Project, Release
+from cheeseshop.catalog import journal
+from cheeseshop.models.catalog import Project, Release
 
 PROJECT_STATUSES = ("active", "archived", "quarantined", "deprecated")
 

@@ -4,28 +4,29 @@ from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from .. import index, journal
-from ..permissions import VIEW
-from ..resources import SimpleIndex, SimpleProject
-from .responses import check_serial, error, files_url, set_serial_headers
+from cheeseshop.catalog import journal
+from cheeseshop.rendering import simple_index
+from cheeseshop.security.permissions import VIEW
+from cheeseshop.resources import SimpleIndex, SimpleProject
+from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers
 
 
 def negotiate(request):
     """The media type to answer with (PEP 691), from ``?format=`` or Accept."""
     wanted = request.params.get("format")
     if wanted:
-        if wanted not in index.MEDIA_TYPES:
-            raise error(406, f"Unsupported format {wanted!r}; use one of {', '.join(index.OFFERS)}.")
-        return index.MEDIA_TYPES[wanted]
+        if wanted not in simple_index.MEDIA_TYPES:
+            raise error(406, f"Unsupported format {wanted!r}; use one of {', '.join(simple_index.OFFERS)}.")
+        return simple_index.MEDIA_TYPES[wanted]
     if "Accept" not in request.headers:
-        return index.HTML
-    offers = request.accept.acceptable_offers(index.OFFERS)
+        return simple_index.HTML
+    offers = request.accept.acceptable_offers(simple_index.OFFERS)
     if not offers:
-        raise error(406, f"None of the media types in Accept is served; use one of {', '.join(index.OFFERS)}.")
-    return index.MEDIA_TYPES[offers[0][0]]
+        raise error(406, f"None of the media types in Accept is served; use one of {', '.join(simple_index.OFFERS)}.")
+    return simple_index.MEDIA_TYPES[offers[0][0]]
 
 
-VARIANTS = {index.HTML: "html", index.V1_HTML: "v1-html", index.V1_JSON: "v1-json"}
+VARIANTS = {simple_index.HTML: "html", simple_index.V1_HTML: "v1-html", simple_index.V1_JSON: "v1-json"}
 
 
 def _variant(media_type):
@@ -49,7 +50,7 @@ def simple_root(request):
     etag = check_serial(request, serial, _variant(media_type))
     cache_key = ("root", serial, media_type)
     page = request.page_cache.get(cache_key)
-    response = Response(content_type=media_type, charset="utf-8" if media_type == index.HTML else None)
+    response = Response(content_type=media_type, charset="utf-8" if media_type == simple_index.HTML else None)
     if page is not None:
         response.body = page
     else:
@@ -65,11 +66,11 @@ def _stream_root(request, media_type, serial, cache_key):
 
     def generate():
         with engine.connect() as connection:
-            projects = index.iter_projects(connection)
-            if media_type == index.V1_JSON:
-                chunks = index.iter_root_json(projects, serial)
+            projects = simple_index.iter_projects(connection)
+            if media_type == simple_index.V1_JSON:
+                chunks = simple_index.iter_root_json(projects, serial)
             else:
-                chunks = index.iter_root_html(projects)
+                chunks = simple_index.iter_root_html(projects)
             kept, size = [], 0
             for chunk in chunks:
                 if kept is not None:
@@ -93,10 +94,10 @@ def simple_project(request):
     base = files_url(request)
 
     def render():
-        versions, files = index.project_versions_and_files(request.read_connection, project)
-        if media_type == index.V1_JSON:
-            return index.render_project_json(project, versions, files, base)
-        return index.render_project_html(project, versions, files, base)
+        versions, files = simple_index.project_versions_and_files(request.read_connection, project)
+        if media_type == simple_index.V1_JSON:
+            return simple_index.render_project_json(project, versions, files, base)
+        return simple_index.render_project_html(project, versions, files, base)
 
     page = request.page_cache.get_or_render(
         ("simple", project.id, project.last_serial, media_type, base), render
@@ -104,6 +105,6 @@ def simple_project(request):
     response = Response(
         body=page,
         content_type=media_type,
-        charset="utf-8" if media_type == index.HTML else None,
+        charset="utf-8" if media_type == simple_index.HTML else None,
     )
     return set_serial_headers(response, project.last_serial, etag)

@@ -5,11 +5,11 @@ import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from .. import uploads
-from ..config import integer_setting
-from ..permissions import UPLOAD
-from ..resources import LegacyUpload
-from .responses import error
+from cheeseshop.publishing import uploads
+from cheeseshop.settings import integer_setting
+from cheeseshop.security.permissions import UPLOAD
+from cheeseshop.resources import LegacyUpload
+from cheeseshop.api.responses import error
 
 # Room for the form's other fields around the file itself.
 FORM_OVERHEAD = 16 * 1024 * 1024

@@ -14,7 +14,7 @@ import json
 import packaging.version
 from sqlalchemy import select
 
-from .models import File, Project, Release
+from cheeseshop.models.catalog import File, Project, Release
 
 API_VERSION = "1.4"
 HTML = "text/html"

@@ -18,9 +18,9 @@ import hashlib
 from sqlalchemy import select
 
 
-from ..models import File
-from .errors import NotFound, StorageError
-from .keys import metadata_key
+from cheeseshop.models.catalog import File
+from cheeseshop.storage.errors import NotFound, StorageError
+from cheeseshop.storage.keys import metadata_key
 
 ROWS_PER_BATCH = 500
 
@@ -70,7 +70,7 @@ def copy_referenced(engine, source, target, progress=lambda rows: None):
     """Copy what every file row references from ``source`` to ``target``.
 
     ``progress(n)`` is called as rows are done (for a progress bar whose
-    length is :func:`cheeseshop.fsck.count_files`)."""
+    length is :func:`cheeseshop.maintenance.fsck.count_files`)."""
     report = MigrationReport()
     columns = (File.path, File.size, File.sha256_digest, File.metadata_sha256)
     with engine.connect() as connection:

@@ -6,7 +6,7 @@ on it, so every change a client should see must go through :func:`record`.
 
 from sqlalchemy import func, select, text
 
-from .models import JournalEntry
+from cheeseshop.models.journal import JournalEntry
 
 
 # Any constant: the key of the PostgreSQL advisory lock below.

@@ -10,7 +10,7 @@ DEFAULTS = {
     "cheeseshop.storage": "filesystem",
     "cheeseshop.max_file_size": str(1024**3),
     "tm.commit_veto": "pyramid_tm.default_commit_veto",
-    "jinja2.directories": "cheeseshop:templates",
+    "jinja2.directories": "cheeseshop:web/templates",
 }
 
 

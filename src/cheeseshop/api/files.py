@@ -4,9 +4,9 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..permissions import VIEW
-from ..resources import DistributionFile
-from ..storage import NotFound
+from cheeseshop.security.permissions import VIEW
+from cheeseshop.resources import DistributionFile
+from cheeseshop.storage import NotFound
 
 BLOCK_SIZE = 256 * 1024
 # Content-addressed: the bytes behind a URL never change.

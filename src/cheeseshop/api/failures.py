@@ -5,8 +5,8 @@ import logging
 from pyramid.view import exception_view_config
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..storage import StorageError
-from .responses import error
+from cheeseshop.storage import StorageError
+from cheeseshop.api.responses import error
 
 log = logging.getLogger(__name__)
 

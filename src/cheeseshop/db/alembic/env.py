@@ -2,7 +2,8 @@
 
 from alembic import context
 
-from cheeseshop.models import get_engine
+import cheeseshop.models  # noqa: F401  (every table on Base.metadata)
+from cheeseshop.db.engines import get_engine
 from cheeseshop.models.meta import Base
 
 config = context.config

@@ -22,9 +22,9 @@ import itertools
 
 from sqlalchemy import func, select
 
-from .models import File
-from .storage import NotFound, StorageError
-from .storage.keys import metadata_key
+from cheeseshop.models.catalog import File
+from cheeseshop.storage import NotFound, StorageError
+from cheeseshop.storage.keys import metadata_key
 
 ROWS_PER_BATCH = 500
 KEYS_PER_BATCH = 500

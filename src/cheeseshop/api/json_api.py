@@ -4,10 +4,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from .. import project_json
-from ..permissions import VIEW
-from ..resources import JsonProject, JsonRelease
-from .responses import check_serial, files_url, set_serial_headers
+from cheeseshop.rendering import project_json
+from cheeseshop.security.permissions import VIEW
+from cheeseshop.resources import JsonProject, JsonRelease
+from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
 
 
 def _respond(request, project, cache_key, render):

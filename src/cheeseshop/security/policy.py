@@ -13,7 +13,7 @@ from pyramid.interfaces import ISecurityPolicy
 from pyramid.request import RequestLocalCache
 from zope.interface import implementer
 
-from . import accounts
+from cheeseshop.accounts import users as accounts
 
 
 def basic_credentials(request):
@@ -71,7 +71,3 @@ class SecurityPolicy:
 
     def forget(self, request, **kw):
         return []
-
-
-def includeme(config):
-    config.set_security_policy(SecurityPolicy())

@@ -19,11 +19,13 @@ import packaging.version
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import accounts, distributions, journal, readme
-from .distributions import InvalidDistribution
-from .models import File, Project, Release
-from .storage import keys
-from .storage.transaction import stored_bytes
+from cheeseshop.accounts import users as accounts
+from cheeseshop.catalog import journal
+from cheeseshop.publishing import distributions, readme
+from cheeseshop.publishing.distributions import InvalidDistribution
+from cheeseshop.models.catalog import File, Project, Release
+from cheeseshop.storage import keys
+from cheeseshop.storage.transaction import stored_bytes
 
 DEFAULT_MAX_FILE_SIZE = 1024**3
 WRITABLE_STATUSES = ("active", "deprecated")

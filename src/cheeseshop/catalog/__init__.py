@@ -1,0 +1,1 @@
+"""Projects, releases and the journal of every change."""

@@ -1,0 +1,1 @@
+"""Jobs over the whole index: fsck, copying storage."""

@@ -1,0 +1,1 @@
+"""An upload without HTTP: the form, the distribution, the README, the recording."""

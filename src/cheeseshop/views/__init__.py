@@ -1,2 +1,0 @@
-def includeme(config):
-    config.scan(".")

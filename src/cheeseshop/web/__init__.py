@@ -1,0 +1,5 @@
+"""Pages for people."""
+
+
+def includeme(config):
+    config.scan("cheeseshop.web")
