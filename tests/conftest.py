@@ -20,6 +20,7 @@ from cheeseshop.accounts import users as accounts
 from cheeseshop.db import migrations
 from cheeseshop.app import main
 from cheeseshop.db.engines import get_engine
+from cheeseshop.settings import load as load_settings
 from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
 
@@ -114,7 +115,7 @@ def testapp(app):
 
 @pytest.fixture
 def engine(settings):
-    engine = get_engine(settings)
+    engine = get_engine(load_settings(settings))
     yield engine
     engine.dispose()
 

@@ -1,16 +1,20 @@
 from pyramid.config import Configurator
 
-from cheeseshop.settings import integer_setting, with_defaults
+from cheeseshop import settings as index_settings
 
 
-def main(global_config=None, **settings):
+def main(global_config=None, **ini_settings):
     """The WSGI application (paste ``main`` entry point)."""
-    settings = with_defaults(settings)
-    for key in ("cheeseshop.max_file_size", "cheeseshop.page_cache_bytes", "cheeseshop.sqlite_busy_timeout"):
-        if key in settings:
-            integer_setting(settings, key, None)
-    with Configurator(settings=settings, root_factory="cheeseshop.resources.root_factory") as config:
+    settings = index_settings.load(ini_settings)
+    return make_app(settings)
+
+
+def make_app(settings):
+    """The WSGI application for a :class:`cheeseshop.settings.Settings`."""
+    with Configurator(settings=dict(settings.pyramid)) as config:
+        config.registry.cheeseshop_settings = settings
         config.include("pyramid_jinja2")
+        config.include("cheeseshop.resources")
         config.include("cheeseshop.db")
         config.include("cheeseshop.storage")
         config.include("cheeseshop.rendering")

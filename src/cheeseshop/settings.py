@@ -1,33 +1,134 @@
-"""Settings: defaults for a private laptop index, and the embedded default
-(``--data DIR``: SQLite and a files folder in DIR)."""
+"""Every cheeseshop setting, parsed once into a typed, frozen :class:`Settings`.
 
+Sources, each overriding the one before: the defaults (a private index on
+this machine), the ini's ``[app:main]`` with ``${NAME}`` references expanded,
+and ``CHEESESHOP_<KEY>`` environment variables (``cheeseshop.storage.bucket``
+is ``CHEESESHOP_STORAGE_BUCKET``; the database URL is
+``CHEESESHOP_DATABASE_URL``). ``cheeseshop.data_dir`` (``--data``) makes the
+embedded default: SQLite and a files folder in one directory.
+
+An unknown ``cheeseshop.*`` key in the ini stops the start, naming the closest
+known key; an unknown ``CHEESESHOP_*`` variable is only logged, since other
+tools (the test scripts among them) use the prefix too.
+"""
+
+import dataclasses
+import difflib
+import logging
 import os
 import re
+import types
+from collections.abc import Mapping
 
 from pyramid.exceptions import ConfigurationError
 
-DEFAULTS = {
-    "cheeseshop.storage": "filesystem",
-    "cheeseshop.max_file_size": str(1024**3),
+log = logging.getLogger(__name__)
+
+PREFIX = "cheeseshop."
+ENV_PREFIX = "CHEESESHOP_"
+STORAGE_OPTION_PREFIX = "cheeseshop.storage."
+DATABASE_URL = "sqlalchemy.url"
+DATABASE_URL_VARIABLE = "CHEESESHOP_DATABASE_URL"
+
+
+# Settings Pyramid and its add-ons read, with cheeseshop's defaults.
+PYRAMID_DEFAULTS = {
     "tm.commit_veto": "pyramid_tm.default_commit_veto",
     "jinja2.directories": "cheeseshop:web/templates",
 }
 
 
-def data_dir_settings(data_dir):
-    """Settings of the embedded default in ``data_dir``."""
-    data_dir = os.path.abspath(data_dir)
-    return {
-        "sqlalchemy.url": "sqlite:///" + os.path.join(data_dir, "cheeseshop.sqlite"),
-        "cheeseshop.storage": "filesystem",
-        "cheeseshop.storage.path": os.path.join(data_dir, "files"),
-    }
+def parse_whole_number(key, value) -> int:
+    """A whole number, or a ConfigurationError naming the setting."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(f"{key} = {value}: not a whole number") from None
+    if number < 0:
+        raise ConfigurationError(f"{key} = {value}: must not be negative")
+    return number
+
+
+def _text(key, value):
+    return value.strip()
+
+
+def _optional_text(key, value):
+    return value.strip() or None
+
+
+def _folder(key, value):
+    return os.path.abspath(os.path.expanduser(value.strip())) if value.strip() else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str | None
+    parse: object  # (key, text) -> value
+
+    @property
+    def attribute(self):
+        return self.key.removeprefix(PREFIX).replace(".", "_")
+
+    @property
+    def variable(self):
+        return environment_variable(self.key)
+
+
+def environment_variable(key) -> str:
+    """``cheeseshop.storage.bucket`` -> ``CHEESESHOP_STORAGE_BUCKET``."""
+    if key == DATABASE_URL:
+        return DATABASE_URL_VARIABLE
+    return ENV_PREFIX + key.removeprefix(PREFIX).replace(".", "_").upper()
+
+
+# Every cheeseshop.* setting but the storage backends' options.
+SETTINGS = {
+    s.key: s
+    for s in (
+        Setting("cheeseshop.data_dir", None, _folder),
+        Setting("cheeseshop.storage", "filesystem", _text),
+        Setting("cheeseshop.files_url", "", _optional_text),
+        Setting("cheeseshop.max_file_size", str(1024**3), parse_whole_number),
+        Setting("cheeseshop.page_cache_bytes", str(64 * 1024**2), parse_whole_number),
+        Setting("cheeseshop.sqlite_busy_timeout", "30000", parse_whole_number),
+    )
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str | None  # the database's commands and the app need it, fsck's target does not
+    # The other sqlalchemy.* keys (pool_size, pool_pre_ping, ...), unprefixed.
+    database_options: Mapping[str, str]
+    data_dir: str | None
+    storage: str
+    # cheeseshop.storage.<option> -> value, for the chosen backend to read.
+    storage_options: Mapping[str, str]
+    files_url: str | None
+    max_file_size: int
+    page_cache_bytes: int
+    sqlite_busy_timeout: int
+    # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
+    # never a cheeseshop.* key, so this object is their only source.
+    pyramid: Mapping[str, object]
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigurationError(
+                f"{DATABASE_URL} is not set (nor {DATABASE_URL_VARIABLE}, nor cheeseshop.data_dir)"
+            )
+        return self.database_url
+
+    def storage_option(self, name, default=None):
+        return self.storage_options.get(name, default)
 
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def expand_environment(key, value):
+def expand_environment(key, value, environ=os.environ):
     """``${NAME}`` and ``${NAME:-default}`` in a setting, from the environment.
 
     Done by the app itself, so ``cheeseshop -c`` and ``pserve`` read an ini
@@ -38,32 +139,126 @@ def expand_environment(key, value):
 
     def replace(match):
         name, default = match.group(1), match.group(2)
-        if os.environ.get(name):
-            return os.environ[name]
+        if environ.get(name):
+            return environ[name]
         if default is not None:  # as in the shell: unset or empty
             return default
-        if name in os.environ:
+        if name in environ:
             return ""
         raise ConfigurationError(f"{key} needs the environment variable {name}, which is not set")
 
     return ENV_REFERENCE.sub(replace, value)
 
 
-def with_defaults(settings):
-    merged = dict(DEFAULTS)
-    merged.update(
-        {k: expand_environment(k, v) for k, v in settings.items() if v is not None}
+def _closest(name, candidates):
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {match[0]}?" if match else ""
+
+
+def _from_environment(environ):
+    """The cheeseshop settings the environment sets, by key."""
+    found = {}
+    by_variable = {s.variable: s.key for s in SETTINGS.values()}
+    by_variable[DATABASE_URL_VARIABLE] = DATABASE_URL
+    storage_prefix = environment_variable(STORAGE_OPTION_PREFIX)
+    for variable, value in environ.items():
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        if variable in by_variable:
+            found[by_variable[variable]] = value
+        elif variable.startswith(storage_prefix):
+            option = variable.removeprefix(storage_prefix).lower()
+            found[STORAGE_OPTION_PREFIX + option] = value
+        else:
+            _unknown_variable(variable, by_variable)
+    return found
+
+
+def _unknown_variable(variable, known):
+    log.warning("%s names no cheeseshop setting; ignored%s", variable, _closest(variable, known))
+
+
+def _storage_options(storage, ini_options, environment_options):
+    """The chosen backend's options: ini keys it does not know stop the
+    start, environment variables it does not know are logged and ignored.
+    Options that another built-in backend knows are ignored quietly, so
+    switching backends needs no clean-up."""
+    from cheeseshop.storage import BUILTIN_OPTIONS, backend_class
+
+    known = backend_class(storage).OPTIONS
+    ignored = BUILTIN_OPTIONS - set(known)
+    keys = [STORAGE_OPTION_PREFIX + o for o in known]
+    for name in ini_options:
+        if name not in known and name not in ignored:
+            key = STORAGE_OPTION_PREFIX + name
+            raise ConfigurationError(
+                f"{key} is not a setting of the {storage} storage{_closest(key, keys)}"
+            )
+    for name in environment_options:
+        if name not in known and name not in ignored:
+            variable = environment_variable(STORAGE_OPTION_PREFIX + name)
+            _unknown_variable(variable, [environment_variable(key) for key in keys])
+    options = {**ini_options, **environment_options}
+    return {name: value.strip() for name, value in options.items() if name in known}
+
+
+def load(ini=None, environ=None, *, data_dir=None) -> Settings:
+    """The settings from an ini's ``[app:main]`` (a mapping) and the
+    environment. ``data_dir`` is the command line's ``--data``: the database
+    and the files are in that folder, whatever the environment says."""
+    environ = os.environ if environ is None else environ
+    raw = {
+        key: expand_environment(key, value, environ)
+        for key, value in (ini or {}).items()
+        if value is not None and key not in ("here", "__file__")
+    }
+    for key in raw:
+        if key.startswith(PREFIX) and key not in SETTINGS and not key.startswith(STORAGE_OPTION_PREFIX):
+            raise ConfigurationError(
+                f"{key} is not a cheeseshop setting{_closest(key, list(SETTINGS))}"
+            )
+    environment = _from_environment(environ)
+    raw.update(environment)
+    if data_dir is not None:
+        raw["cheeseshop.data_dir"] = data_dir
+
+    values = {}
+    for setting in SETTINGS.values():
+        text = raw.get(setting.key, setting.default)
+        values[setting.attribute] = None if text is None else setting.parse(setting.key, text)
+    if not values["storage"]:
+        raise ConfigurationError(
+            "cheeseshop.storage is empty: use filesystem, s3, sql or a dotted class name"
+        )
+    storage_options = _storage_options(
+        values["storage"],
+        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in raw.items()
+         if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment},
+        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in environment.items()
+         if k.startswith(STORAGE_OPTION_PREFIX)},
     )
-    if "cheeseshop.data_dir" in merged:
-        for key, value in data_dir_settings(merged["cheeseshop.data_dir"]).items():
-            merged.setdefault(key, value)
-    return merged
-
-
-def integer_setting(settings, key, default) -> int:
-    """A whole-number setting; a ConfigurationError naming it otherwise."""
-    value = settings.get(key, default)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"{key} = {value}: not a whole number") from None
+    database_url = raw.get(DATABASE_URL, "").strip() or None
+    if values["data_dir"]:
+        folder = values["data_dir"]
+        if data_dir is not None or not database_url:
+            database_url = "sqlite:///" + os.path.join(folder, "cheeseshop.sqlite")
+        if data_dir is not None or values["storage"] == "filesystem" and "path" not in storage_options:
+            values["storage"] = "filesystem"
+            storage_options = {"path": os.path.join(folder, "files")}
+    database_options = {
+        key.removeprefix("sqlalchemy."): value
+        for key, value in raw.items()
+        if key.startswith("sqlalchemy.") and key != DATABASE_URL
+    }
+    pyramid = dict(PYRAMID_DEFAULTS)
+    pyramid.update(
+        (key, value) for key, value in raw.items()
+        if not key.startswith(PREFIX) and not key.startswith("sqlalchemy.")
+    )
+    return Settings(
+        database_url=database_url,
+        database_options=types.MappingProxyType(database_options),
+        storage_options=types.MappingProxyType(storage_options),
+        pyramid=types.MappingProxyType(pyramid),
+        **values,
+    )

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, select
 
 from cheeseshop.app import main as make_app
 from cheeseshop.models.catalog import File
+from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import metadata_key
 from tests import builders
@@ -41,9 +42,9 @@ def index(cli, data_dir):
 @pytest.fixture
 def files(data_dir):
     """The embedded index's storage."""
-    return storage_from_settings(
+    return storage_from_settings(load_settings(
         {"cheeseshop.storage": "filesystem", "cheeseshop.storage.path": str(data_dir / "files")}
-    )
+    ))
 
 
 def store(storage, key, content):
@@ -143,7 +144,7 @@ def test_storage_migrate_reports_a_corrupted_file_and_exits_1(
         f"failed: {index['wheel']} (sha256 mismatch: the source's bytes are not the recorded ones)",
         "copied 2, skipped 0 already in the target, failed 1",
     ]
-    target = storage_from_settings(s3_bucket)
+    target = storage_from_settings(load_settings(s3_bucket))
     assert not target.exists(index["wheel"])
 
 

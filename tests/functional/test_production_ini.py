@@ -22,9 +22,9 @@ def production_env(monkeypatch, postgresql_database, s3_bucket):
 
     _empty_postgresql(postgresql_database)
     monkeypatch.setenv("CHEESESHOP_DATABASE_URL", postgresql_database)
-    monkeypatch.setenv("CHEESESHOP_S3_BUCKET", s3_bucket["cheeseshop.storage.bucket"])
-    monkeypatch.setenv("CHEESESHOP_S3_ENDPOINT_URL", s3_bucket["cheeseshop.storage.endpoint_url"])
-    monkeypatch.setenv("CHEESESHOP_S3_REGION", "us-east-1")
+    monkeypatch.setenv("CHEESESHOP_STORAGE_BUCKET", s3_bucket["cheeseshop.storage.bucket"])
+    monkeypatch.setenv("CHEESESHOP_STORAGE_ENDPOINT_URL", s3_bucket["cheeseshop.storage.endpoint_url"])
+    monkeypatch.setenv("CHEESESHOP_STORAGE_REGION", "us-east-1")
     return s3_bucket
 
 
@@ -50,7 +50,7 @@ def test_production_ini_serves_from_postgresql_and_s3(production_env):
 
 def test_a_missing_variable_names_the_setting(monkeypatch):
     monkeypatch.delenv("CHEESESHOP_DATABASE_URL", raising=False)
-    with pytest.raises(ConfigurationError, match="sqlalchemy.url needs the environment variable CHEESESHOP_DATABASE_URL"):
+    with pytest.raises(ConfigurationError, match=r"sqlalchemy.url is not set \(nor CHEESESHOP_DATABASE_URL"):
         get_app(INI, "main")
     result = CliRunner().invoke(cli, ["-c", INI, "db", "upgrade"])
     assert result.exit_code == 1

@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 
+from cheeseshop.catalog import projects
 from cheeseshop.catalog import releases
 from tests import builders
 from tests.builders import basic_auth, upload_form
@@ -287,7 +288,7 @@ def test_unknown_project_is_404(testapp, published):
 def test_quarantined_project_offers_nothing(testapp, published, dbsession, tm):
     file_urls = [path_of(f["url"]) for f in testapp.get("/simple/demo-pkg/", headers=JSON).json["files"]]
     with tm:
-        releases.set_status(dbsession, "demo-pkg", "quarantined", reason="malware report")
+        projects.set_status(dbsession, "demo-pkg", "quarantined", reason="malware report")
     page = testapp.get("/simple/demo-pkg/").text
     assert anchors(page) == {}
     assert '<meta name="pypi:project-status" content="quarantined">' in page
@@ -303,7 +304,7 @@ def test_quarantined_project_offers_nothing(testapp, published, dbsession, tm):
 
 def test_archived_project_keeps_its_files(testapp, published, dbsession, tm):
     with tm:
-        releases.set_status(dbsession, "demo-pkg", "archived", reason="finished")
+        projects.set_status(dbsession, "demo-pkg", "archived", reason="finished")
     page = testapp.get("/simple/demo-pkg/").text
     assert '<meta name="pypi:project-status" content="archived">' in page
     assert '<meta name="pypi:project-status-reason" content="finished">' in page

@@ -8,6 +8,7 @@ import pytest
 import webtest
 
 from cheeseshop.app import main
+from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from tests import builders
 from tests.builders import basic_auth, upload_form
@@ -44,13 +45,13 @@ def test_upload_then_download_and_range(backend_app, alice):
     assert hashlib.sha256(metadata.body).hexdigest() == data["files"][0]["core-metadata"]["sha256"]
 
 
-def test_aborted_upload_leaves_no_bytes(backend_settings, dbsession, tm, make_user, snapshot):
-    storage = storage_from_settings(backend_settings)
+def test_aborted_upload_leaves_no_bytes(backend_settings, dbsession, tm, session_factory, make_user, snapshot):
+    storage = storage_from_settings(load_settings(backend_settings))
     user_id = make_user("alice")
     before = snapshot()
     with pytest.raises(CommitFailed):
         with tm:
-            assert add_wheel(dbsession, storage, user_id).created
+            assert add_wheel(dbsession, storage, user_id, session_factory, tm).created
             raise CommitFailed
     assert snapshot() == before
     assert list(storage.keys()) == []

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 import webtest
 
-from cheeseshop.catalog import releases
+from cheeseshop.catalog import projects
 from cheeseshop.app import main
 from tests import builders
 from tests.builders import basic_auth, upload_form
@@ -323,7 +323,7 @@ def test_readme_that_does_not_render_as_declared(testapp, alice, snapshot):
 def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm, status):
     upload(testapp, alice, "demo", "1.0")
     with tm:
-        releases.set_status(dbsession, "demo", status, reason="no longer maintained")
+        projects.set_status(dbsession, "demo", status, reason="no longer maintained")
     wheel = builders.wheel("demo", "2.0")
     params, files = upload_form("demo", "2.0", builders.wheel_filename("demo", "2.0"), wheel)
     assert_rejected(
@@ -338,5 +338,5 @@ def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm
     )
     # Back to active, the same upload goes through.
     with tm:
-        releases.set_status(dbsession, "demo", "active")
+        projects.set_status(dbsession, "demo", "active")
     post(testapp, alice, params, files)

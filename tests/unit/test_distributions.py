@@ -9,8 +9,8 @@ import zipfile
 import packaging.version
 import pytest
 
-from cheeseshop.publishing import distributions
-from cheeseshop.publishing.distributions import InvalidDistribution
+from cheeseshop.publishing import archives, core_metadata, errors, filenames, receiving
+from cheeseshop.publishing.errors import InvalidDistribution
 from tests import builders
 
 
@@ -35,7 +35,7 @@ def form(**fields):
     ],
 )
 def test_parse_filename(filename, packagetype, name, version, python_version):
-    parsed = distributions.parse_filename(filename)
+    parsed = filenames.parse_filename(filename)
     assert parsed.filename == filename
     assert parsed.packagetype == packagetype
     assert parsed.name == name
@@ -63,13 +63,13 @@ def test_parse_filename(filename, packagetype, name, version, python_version):
 )
 def test_parse_filename_rejects(filename, message):
     with pytest.raises(InvalidDistribution) as raised:
-        distributions.parse_filename(filename)
+        filenames.parse_filename(filename)
     assert message in str(raised.value)
 
 
 def test_receive_copies_and_hashes():
     data = bytes(range(256)) * 9000  # more than one copy chunk
-    received = distributions.receive(io.BytesIO(data), max_size=len(data))
+    received = receiving.receive(io.BytesIO(data), max_size=len(data))
     try:
         assert received.size == len(data)
         assert received.md5 == hashlib.md5(data).hexdigest()
@@ -81,47 +81,47 @@ def test_receive_copies_and_hashes():
 
 
 def test_receive_stops_at_the_limit():
-    with pytest.raises(distributions.FileTooLarge) as raised:
-        distributions.receive(io.BytesIO(b"x" * 1001), max_size=1000)
+    with pytest.raises(errors.FileTooLarge) as raised:
+        receiving.receive(io.BytesIO(b"x" * 1001), max_size=1000)
     assert str(raised.value).startswith("File too large. Limit is 1000 bytes")
-    with pytest.raises(distributions.FileTooLarge) as raised:
-        distributions.receive(io.BytesIO(b"x" * 20), max_size=10)
+    with pytest.raises(errors.FileTooLarge) as raised:
+        receiving.receive(io.BytesIO(b"x" * 20), max_size=10)
     assert "10 bytes" in str(raised.value)
 
 
 def test_file_too_large_message_names_the_limit():
-    assert distributions.file_too_large_message(1024**3) == (
+    assert receiving.file_too_large_message(1024**3) == (
         "File too large. Limit is 1 GiB (1073741824 bytes)."
     )
-    assert distributions.file_too_large_message(100 * 1024 * 1024) == (
+    assert receiving.file_too_large_message(100 * 1024 * 1024) == (
         "File too large. Limit is 100 MiB (104857600 bytes)."
     )
-    assert distributions.file_too_large_message(1536) == (
+    assert receiving.file_too_large_message(1536) == (
         "File too large. Limit is 1.5 KiB (1536 bytes)."
     )
 
 
 def test_check_digests():
     data = b"some distribution"
-    received = distributions.receive(io.BytesIO(data), max_size=100)
+    received = receiving.receive(io.BytesIO(data), max_size=100)
     md5 = hashlib.md5(data).hexdigest()
     sha256 = hashlib.sha256(data).hexdigest()
     blake2 = hashlib.blake2b(data, digest_size=32).hexdigest()
-    distributions.check_digests(received, md5=md5)
-    distributions.check_digests(received, sha256=sha256.upper())
-    distributions.check_digests(received, md5=md5, sha256=sha256, blake2_256=blake2)
+    receiving.check_digests(received, md5=md5)
+    receiving.check_digests(received, sha256=sha256.upper())
+    receiving.check_digests(received, md5=md5, sha256=sha256, blake2_256=blake2)
     with pytest.raises(InvalidDistribution, match="Include at least one message digest"):
-        distributions.check_digests(received)
+        receiving.check_digests(received)
     with pytest.raises(InvalidDistribution, match="Include at least one message digest"):
-        distributions.check_digests(received, md5="", sha256="")
+        receiving.check_digests(received, md5="", sha256="")
     for wrong in ({"md5": "0" * 32}, {"sha256": sha256, "blake2_256": "0" * 64}):
         with pytest.raises(InvalidDistribution, match="does not match"):
-            distributions.check_digests(received, **wrong)
+            receiving.check_digests(received, **wrong)
     received.close()
 
 
 def test_metadata_from_form():
-    metadata = distributions.metadata_from_form(
+    metadata = core_metadata.metadata_from_form(
         form(
             metadata_version="2.1",
             name="Demo",
@@ -151,18 +151,18 @@ def test_metadata_from_form():
 
 
 def test_metadata_1_0_with_1_1_fields_is_read_as_1_1():
-    metadata = distributions.metadata_from_form(
+    metadata = core_metadata.metadata_from_form(
         form(metadata_version="1.0", name="old", version="0.1",
              classifiers="Programming Language :: Python :: 3", download_url="UNKNOWN")
     )
     assert metadata.metadata_version == "1.1"
     assert metadata.classifiers == ["Programming Language :: Python :: 3"]
-    plain = distributions.metadata_from_form(form(metadata_version="1.0", name="old", version="0.1"))
+    plain = core_metadata.metadata_from_form(form(metadata_version="1.0", name="old", version="0.1"))
     assert plain.metadata_version == "1.0"
 
 
 def test_metadata_2_4_and_2_5_fields():
-    metadata = distributions.metadata_from_form(
+    metadata = core_metadata.metadata_from_form(
         form(metadata_version="2.5", name="new", version="1", license_expression="MIT",
              license_file=["LICENSE"], import_name=["new"], dynamic=["Requires-Dist"])
     )
@@ -190,55 +190,55 @@ def test_metadata_from_form_rejects(fields, message):
     given = {"metadata_version": "2.1", "name": "demo", "version": "1.0", **fields}
     given = {k: v for k, v in given.items() if v is not None}
     with pytest.raises(InvalidDistribution) as raised:
-        distributions.metadata_from_form(form(**given))
+        core_metadata.metadata_from_form(form(**given))
     assert message in str(raised.value)
 
 
 def test_metadata_from_file():
     text = builders.metadata_text("demo", "1.0", summary="From the file")
-    metadata = distributions.metadata_from_file(text.encode(), "PKG-INFO")
+    metadata = core_metadata.metadata_from_file(text.encode(), "PKG-INFO")
     assert (metadata.name, str(metadata.version), metadata.summary) == ("demo", "1.0", "From the file")
     with pytest.raises(InvalidDistribution, match="Invalid PKG-INFO"):
-        distributions.metadata_from_file(b"Metadata-Version: 2.1\nName: demo\n", "PKG-INFO")
+        core_metadata.metadata_from_file(b"Metadata-Version: 2.1\nName: demo\n", "PKG-INFO")
 
 
 def test_wheel_metadata():
     content = builders.wheel("Demo.Pkg", "1.0")
-    parsed = distributions.parse_filename(builders.wheel_filename("Demo.Pkg", "1.0"))
-    data = distributions.wheel_metadata(io.BytesIO(content), parsed)
+    parsed = filenames.parse_filename(builders.wheel_filename("Demo.Pkg", "1.0"))
+    data = archives.wheel_metadata(io.BytesIO(content), parsed)
     assert data == builders.metadata_text("Demo.Pkg", "1.0").encode()
     # A .dist-info folder named with the project's unnormalized name is found too.
     legacy = builders.wheel("Demo.Pkg", "1.0", dist_info_name="Demo.Pkg-1.0")
-    assert distributions.wheel_metadata(io.BytesIO(legacy), parsed) == data
+    assert archives.wheel_metadata(io.BytesIO(legacy), parsed) == data
 
 
 def test_wheel_metadata_rejects_broken_wheels():
-    parsed = distributions.parse_filename("demo-1.0-py3-none-any.whl")
+    parsed = filenames.parse_filename("demo-1.0-py3-none-any.whl")
     with pytest.raises(InvalidDistribution, match="is not a zip archive"):
-        distributions.wheel_metadata(io.BytesIO(b"not a zip"), parsed)
+        archives.wheel_metadata(io.BytesIO(b"not a zip"), parsed)
     other = builders.wheel("demo", "2.0")  # its .dist-info is demo-2.0
     with pytest.raises(InvalidDistribution, match="demo-1.0.dist-info/METADATA"):
-        distributions.wheel_metadata(io.BytesIO(other), parsed)
+        archives.wheel_metadata(io.BytesIO(other), parsed)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0"))
     with pytest.raises(InvalidDistribution, match="does not contain a WHEEL file"):
-        distributions.wheel_metadata(io.BytesIO(buffer.getvalue()), parsed)
+        archives.wheel_metadata(io.BytesIO(buffer.getvalue()), parsed)
 
 
 def test_sdist_pkg_info():
     pkg_info = builders.metadata_text("demo", "1.0", summary="sdist")
-    parsed = distributions.parse_filename("demo-1.0.tar.gz")
-    assert distributions.sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0", pkg_info)),
+    parsed = filenames.parse_filename("demo-1.0.tar.gz")
+    assert archives.sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0", pkg_info)),
                                         parsed) == pkg_info.encode()
     zipped = io.BytesIO()
     with zipfile.ZipFile(zipped, "w") as archive:
         archive.writestr("demo-1.0/PKG-INFO", pkg_info)
-    assert distributions.sdist_pkg_info(
-        io.BytesIO(zipped.getvalue()), distributions.parse_filename("demo-1.0.zip")
+    assert archives.sdist_pkg_info(
+        io.BytesIO(zipped.getvalue()), filenames.parse_filename("demo-1.0.zip")
     ) == pkg_info.encode()
     with pytest.raises(InvalidDistribution, match="is not a valid archive"):
-        distributions.sdist_pkg_info(io.BytesIO(b"not gzip at all"), parsed)
+        archives.sdist_pkg_info(io.BytesIO(b"not gzip at all"), parsed)
     nested = io.BytesIO()
     with tarfile.open(fileobj=nested, mode="w:gz") as archive:
         data = pkg_info.encode()
@@ -246,4 +246,4 @@ def test_sdist_pkg_info():
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
     with pytest.raises(InvalidDistribution, match="has no PKG-INFO at its top level"):
-        distributions.sdist_pkg_info(io.BytesIO(nested.getvalue()), parsed)
+        archives.sdist_pkg_info(io.BytesIO(nested.getvalue()), parsed)

@@ -6,8 +6,10 @@ import io
 
 import pytest
 
+from cheeseshop.maintenance import referenced
 from cheeseshop.maintenance import fsck
 from cheeseshop.maintenance.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
+from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 from tests import builders
@@ -16,7 +18,7 @@ from tests.unit.conftest import upload
 
 @pytest.fixture
 def storage(settings):
-    return storage_from_settings(settings)
+    return storage_from_settings(load_settings(settings))
 
 
 def store(storage, key, content):
@@ -34,7 +36,7 @@ def test_a_clean_index_is_clean(index, engine, storage):
     assert report.problems == []
     assert report.clean
     assert (report.files, report.metadata_files, report.stored_keys) == (2, 1, 3)
-    assert sum(rows_done) == 2 == fsck.count_files(engine)
+    assert sum(rows_done) == 2 == referenced.count_files(engine)
     assert report.summary() == "checked 2 files, 1 metadata files, 3 stored keys: no problems"
 
 

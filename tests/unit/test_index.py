@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+
+from cheeseshop.models.timestamps import iso_8601
 from cheeseshop.rendering import simple_index as index
 from cheeseshop.models.catalog import File, Project, Release
 
@@ -137,8 +139,8 @@ def test_root_pages_of_many_projects_are_whole():
 
 
 def test_upload_time_iso():
-    assert index.upload_time_iso(UPLOADED) == "2024-05-06T07:08:09.123456Z"
-    assert index.upload_time_iso(datetime.datetime(2024, 1, 1)) == "2024-01-01T00:00:00.000000Z"
+    assert iso_8601(UPLOADED) == "2024-05-06T07:08:09.123456Z"
+    assert iso_8601(datetime.datetime(2024, 1, 1)) == "2024-01-01T00:00:00.000000Z"
 
 
 def _release(demo, version, yanked=False):

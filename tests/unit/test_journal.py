@@ -3,9 +3,11 @@
 
 from sqlalchemy import select
 
+from cheeseshop.publishing import recording
+from cheeseshop.publishing.form import read_upload
+from cheeseshop.catalog import projects
 from cheeseshop.accounts import users as accounts
 from cheeseshop.catalog import journal, releases
-from cheeseshop.publishing import uploads
 from cheeseshop.models.catalog import Project
 from cheeseshop.models.journal import JournalEntry
 
@@ -49,12 +51,12 @@ def test_serials_increase_and_last_serial_follows(dbsession, tm):
 def test_each_change_of_a_project_is_journaled(dbsession, tm):
     with tm:
         alice = accounts.create_user(dbsession, "alice", "secret")
-        upload = uploads.read_upload(form(metadata_version="2.1", name="Demo", version="1.0"))
-        uploads.register(dbsession, alice, None, upload)
+        upload = read_upload(form(metadata_version="2.1", name="Demo", version="1.0"))
+        recording.register(dbsession, alice, None, upload)
     with tm:
         releases.yank(dbsession, "demo", "1.0", reason="bad")
         releases.unyank(dbsession, "demo", "1.0")
-        releases.set_status(dbsession, "demo", "archived")
+        projects.set_status(dbsession, "demo", "archived")
     with tm:
         rows = entries(dbsession)
         assert [row[1:] for row in rows] == [

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import select
 
+from cheeseshop.catalog import projects
 from cheeseshop.catalog import releases
 from cheeseshop.models.catalog import Project, Release
-from cheeseshop.catalog.releases import ReleaseError
+from cheeseshop.catalog.projects import CatalogError as ReleaseError
 
 
 @pytest.fixture
@@ -47,8 +48,8 @@ def test_yank_and_unyank(dbsession, tm, demo):
         (releases.yank, ("demo-pkg", "2.0"), "project 'Demo.Pkg' has no release '2.0'"),
         (releases.unyank, ("demo-pkg", "2.0"), "project 'Demo.Pkg' has no release '2.0'"),
         (releases.unyank, ("demo-pkg", "1.0"), "Demo.Pkg 1.0 is not yanked"),
-        (releases.set_status, ("nope", "archived"), "project 'nope' not found"),
-        (releases.set_status, ("demo-pkg", "deleted"),
+        (projects.set_status, ("nope", "archived"), "project 'nope' not found"),
+        (projects.set_status, ("demo-pkg", "deleted"),
          "unknown status 'deleted': use one of active, archived, quarantined, deprecated"),
     ],
 )
@@ -66,6 +67,6 @@ def test_set_status(dbsession, tm, demo):
     for status, reason in (("archived", "done"), ("quarantined", None), ("deprecated", "use x"),
                            ("active", "")):
         with tm:
-            assert releases.set_status(dbsession, "Demo.Pkg", status, reason=reason) == "Demo.Pkg"
+            assert projects.set_status(dbsession, "Demo.Pkg", status, reason=reason) == "Demo.Pkg"
         with tm:
             assert project_state(dbsession) == (status, reason or None)

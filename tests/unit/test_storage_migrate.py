@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from cheeseshop.maintenance import fsck
+from cheeseshop.maintenance import referenced
 from cheeseshop.maintenance import storage_copy as migrate
+from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 
@@ -23,12 +24,12 @@ def store(storage, key, content):
 
 @pytest.fixture
 def source(settings):
-    return storage_from_settings(settings)
+    return storage_from_settings(load_settings(settings))
 
 
 @pytest.fixture
 def target(s3_bucket):
-    return storage_from_settings(s3_bucket)
+    return storage_from_settings(load_settings(s3_bucket))
 
 
 def test_every_referenced_object_is_copied_and_a_second_run_skips_them(
@@ -41,7 +42,7 @@ def test_every_referenced_object_is_copied_and_a_second_run_skips_them(
     expected = sorted([index["wheel"], metadata_key(index["wheel"]), index["sdist"]])
     assert (report.copied, report.skipped, report.failures) == (3, 0, [])
     assert report.complete
-    assert sum(rows_done) == 2 == fsck.count_files(engine)
+    assert sum(rows_done) == 2 == referenced.count_files(engine)
     assert sorted(target.keys()) == expected  # referenced objects only, not the orphan
     for key in expected:
         assert read(target, key) == read(source, key)

@@ -6,8 +6,10 @@ import os
 
 import pytest
 
-from cheeseshop.publishing import uploads
+from cheeseshop.publishing import form, inspection, recording
+from cheeseshop.catalog import projects
 from cheeseshop.models.accounts import User
+from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from tests import builders
 from tests.builders import upload_form
@@ -25,37 +27,40 @@ def stored_files(files_dir):
     )
 
 
-def add_wheel(dbsession, storage, user_id, name="demo", version="1.0"):
+def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0"):
     content = builders.wheel(name, version)
     filename = builders.wheel_filename(name, version)
     params, _ = upload_form(name, version, filename, content)
-    upload = uploads.read_upload(lambda key: [v for k, v in params if k == key], filename)
-    project = uploads.find_project(dbsession, upload.normalized_name)
-    checked = uploads.check_file(
+    upload = form.read_upload(lambda key: [v for k, v in params if k == key], filename)
+    project = projects.find_project(dbsession, upload.normalized_name)
+    checked = inspection.check_file(
         upload, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
     )
     try:
-        return uploads.add_file(dbsession, storage, dbsession.get(User, user_id), project, upload, checked)
+        return recording.add_file(
+            dbsession, storage, dbsession.get(User, user_id), project, upload, checked,
+            session_factory=session_factory, transaction_manager=tm,
+        )
     finally:
         checked.close()
 
 
-def test_committed_upload_keeps_its_bytes(dbsession, tm, settings, files_dir, make_user):
-    storage = storage_from_settings(settings)
+def test_committed_upload_keeps_its_bytes(dbsession, tm, session_factory, settings, files_dir, make_user):
+    storage = storage_from_settings(load_settings(settings))
     user_id = make_user("alice")
     with tm:
-        result = add_wheel(dbsession, storage, user_id)
+        result = add_wheel(dbsession, storage, user_id, session_factory, tm)
         path = result.file.path
     assert stored_files(files_dir) == [path, path + ".metadata"]
 
 
-def test_aborted_upload_leaves_no_bytes(dbsession, tm, settings, files_dir, make_user, snapshot):
-    storage = storage_from_settings(settings)
+def test_aborted_upload_leaves_no_bytes(dbsession, tm, session_factory, settings, files_dir, make_user, snapshot):
+    storage = storage_from_settings(load_settings(settings))
     user_id = make_user("alice")
     before = snapshot()
     with pytest.raises(CommitFailed):
         with tm:
-            result = add_wheel(dbsession, storage, user_id)
+            result = add_wheel(dbsession, storage, user_id, session_factory, tm)
             assert result.created
             assert stored_files(files_dir)  # bytes are stored before the rows commit
             raise CommitFailed  # e.g. the database refuses the commit

@@ -7,7 +7,7 @@ import threading
 import argon2
 from sqlalchemy import select
 
-from cheeseshop.models.accounts import Role, User
+from cheeseshop.models.accounts import User
 
 # OWASP's Argon2id parameters (19 MiB, 2 passes) rather than argon2-cffi's
 # default 64 MiB: every upload verifies a password, and eight worker threads
@@ -17,8 +17,6 @@ _hasher = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=
 # would add 150 MiB to the server's peak memory for no gain on two cores.
 _hashing = threading.BoundedSemaphore(2)
 USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
-OWNER = "Owner"
-MAINTAINER = "Maintainer"
 
 
 class AccountError(ValueError):
@@ -72,11 +70,3 @@ def _verify(password_hash, password) -> bool:
             return _hasher.verify(password_hash, password)
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             return False
-
-
-def grant_role(dbsession, user, project, role_name=OWNER) -> Role:
-    # By id: the user may come from another session (authentication reads
-    # on the read connection).
-    role = Role(user_id=user.id, project=project, role_name=role_name)
-    dbsession.add(role)
-    return role

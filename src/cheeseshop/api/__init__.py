@@ -2,4 +2,5 @@
 
 
 def includeme(config):
+    config.include("cheeseshop.api.resources")
     config.scan("cheeseshop.api")

@@ -5,7 +5,7 @@ import logging
 from pyramid.view import exception_view_config
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cheeseshop.storage import StorageError
+from cheeseshop.storage.errors import StorageError
 from cheeseshop.api.responses import error
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from cheeseshop.rendering import project_json
-from cheeseshop.security.permissions import VIEW
-from cheeseshop.resources import JsonProject, JsonRelease
+from cheeseshop.security.permissions import Permission
+from cheeseshop.api.resources import JsonProject, JsonRelease
 from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
 
 
@@ -20,7 +20,7 @@ def _respond(request, project, cache_key, render):
     return set_serial_headers(response, project.last_serial, etag)
 
 
-@view_config(context=JsonProject, name="json", permission=VIEW, request_method=("GET", "HEAD"))
+@view_config(context=JsonProject, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD"))
 def project_json_view(request):
     project = request.context.project
     base, files = request.application_url + "/", files_url(request)
@@ -32,7 +32,7 @@ def project_json_view(request):
     )
 
 
-@view_config(context=JsonRelease, name="json", permission=VIEW, request_method=("GET", "HEAD"))
+@view_config(context=JsonRelease, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD"))
 def release_json_view(request):
     project, release = request.context.project, request.context.release
     base, files = request.application_url + "/", files_url(request)

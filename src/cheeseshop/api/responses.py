@@ -19,7 +19,7 @@ def error(status: int, message: str, **kw):
 
 def files_url(request) -> str:
     """Where file URLs point: a CDN in front of storage, or this app."""
-    configured = request.registry.settings.get("cheeseshop.files_url")
+    configured = request.registry.cheeseshop_settings.files_url
     if configured:
         return configured.rstrip("/") + "/"
     return request.application_url + "/packages/"

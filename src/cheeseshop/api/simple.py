@@ -6,8 +6,8 @@ from pyramid.view import view_config
 
 from cheeseshop.catalog import journal
 from cheeseshop.rendering import simple_index
-from cheeseshop.security.permissions import VIEW
-from cheeseshop.resources import SimpleIndex, SimpleProject
+from cheeseshop.security.permissions import Permission
+from cheeseshop.api.resources import SimpleIndex, SimpleProject
 from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers
 
 
@@ -42,7 +42,7 @@ def _require_trailing_slash(request):
         raise HTTPMovedPermanently(location=location)
 
 
-@view_config(context=SimpleIndex, name="", permission=VIEW, request_method=("GET", "HEAD"))
+@view_config(context=SimpleIndex, name="", permission=Permission.VIEW, request_method=("GET", "HEAD"))
 def simple_root(request):
     _require_trailing_slash(request)
     media_type = negotiate(request)
@@ -85,7 +85,7 @@ def _stream_root(request, media_type, serial, cache_key):
     return generate()
 
 
-@view_config(context=SimpleProject, name="", permission=VIEW, request_method=("GET", "HEAD"))
+@view_config(context=SimpleProject, name="", permission=Permission.VIEW, request_method=("GET", "HEAD"))
 def simple_project(request):
     _require_trailing_slash(request)
     project = request.context.project

@@ -5,10 +5,12 @@ import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from cheeseshop.publishing import uploads
-from cheeseshop.settings import integer_setting
-from cheeseshop.security.permissions import UPLOAD
-from cheeseshop.resources import LegacyUpload
+from cheeseshop.publishing import form as upload_form
+from cheeseshop.publishing import inspection, recording
+from cheeseshop.publishing.errors import UploadRejected
+from cheeseshop.publishing.receiving import file_too_large_message
+from cheeseshop.security.permissions import Permission
+from cheeseshop.api.resources import LegacyUpload
 from cheeseshop.api.responses import error
 
 # Room for the form's other fields around the file itself.
@@ -16,9 +18,7 @@ FORM_OVERHEAD = 16 * 1024 * 1024
 
 
 def max_file_size(request):
-    return integer_setting(
-        request.registry.settings, "cheeseshop.max_file_size", uploads.DEFAULT_MAX_FILE_SIZE
-    )
+    return request.registry.cheeseshop_settings.max_file_size
 
 
 def _user(request):
@@ -37,12 +37,12 @@ def _user(request):
 
 
 def _may_upload(request, project):
-    return bool(request.has_permission(UPLOAD, request.context.target(project)))
+    return bool(request.has_permission(Permission.UPLOAD, request.context.target(project)))
 
 
 def _authorize(request, user, upload):
     context = request.context.project(upload.normalized_name)
-    if not request.has_permission(UPLOAD, context):
+    if not request.has_permission(Permission.UPLOAD, context):
         raise error(
             403,
             f"The user '{user.username}' isn't allowed to upload to project "
@@ -60,7 +60,7 @@ def list_classifiers(request):
 def legacy_action(request):
     limit = max_file_size(request)
     if request.content_length and request.content_length > limit + FORM_OVERHEAD:
-        raise error(413, uploads.distributions.file_too_large_message(limit))
+        raise error(413, file_too_large_message(limit))
     try:
         form = request.POST
     except ValueError as exc:  # webob's multipart parser, on a malformed body
@@ -72,16 +72,16 @@ def legacy_action(request):
             return _file_upload(request, _user(request), form, getall, limit)
         if action == "submit":
             user = _user(request)
-            upload = uploads.read_upload(getall)
+            upload = upload_form.read_upload(getall)
             project = _authorize(request, user, upload)
-            uploads.register(
+            recording.register(
                 request.dbsession, user, project, upload, lambda p: _may_upload(request, p)
             )
             return Response("OK", content_type="text/plain")
         if action == "verify":
-            uploads.read_upload(getall)
+            upload_form.read_upload(getall)
             return Response("OK", content_type="text/plain")
-    except uploads.UploadRejected as exc:
+    except UploadRejected as exc:
         raise error(exc.status, str(exc)) from exc
     raise error(400, f"Unknown or missing ':action' {action!r}: use file_upload.")
 
@@ -92,18 +92,20 @@ def _file_upload(request, user, form, getall, limit):
     content = form.get("content")
     if content is None or not hasattr(content, "file"):
         raise error(400, "Upload payload does not have a file ('content' field).")
-    upload = uploads.read_upload(getall, content.filename)
+    upload = upload_form.read_upload(getall, content.filename)
     digests = {
         "md5": form.get("md5_digest"),
         "sha256": form.get("sha256_digest"),
         "blake2_256": form.get("blake2_256_digest"),
     }
     # The bytes are checked before the project is looked up (and locked).
-    checked = uploads.check_file(upload, content.file, digests, limit)
+    checked = inspection.check_file(upload, content.file, digests, limit)
     try:
         project = _authorize(request, user, upload)
-        result = uploads.add_file(
+        result = recording.add_file(
             request.dbsession, request.storage, user, project, upload, checked,
+            session_factory=request.registry["dbsession_factory"],
+            transaction_manager=request.tm,
             may_upload=lambda p: _may_upload(request, p),
         )
     finally:

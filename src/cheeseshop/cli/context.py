@@ -10,18 +10,42 @@ import sqlalchemy
 import transaction
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop import settings as index_settings
 from cheeseshop.db import migrations
-from cheeseshop.settings import data_dir_settings, with_defaults
 from cheeseshop.db.engines import get_engine
 from cheeseshop.db.sessions import get_session_factory, get_tm_session
 
 DEFAULT_DATA_DIR = "var"
 
 
-def ini_variables():
-    """Environment variables as ``%(ENV_NAME)s`` in ini files (escaped, so a
-    percent-encoded password in a database URL survives interpolation)."""
-    return {f"ENV_{name}": value.replace("%", "%%") for name, value in os.environ.items()}
+def read_ini_section(path, section):
+    """The settings of one section of an ini file, or a ClickException."""
+    if not os.path.isfile(path):
+        raise click.ClickException(f"no such ini file: {path}")
+    import plaster
+
+    try:
+        loader = plaster.get_loader(path, protocols=["wsgi"])
+        if section not in loader.get_sections():
+            return None
+        return dict(loader.get_settings(section))
+    except configparser.Error as exc:
+        raise click.ClickException(f"{path}: {exc.message}") from exc
+
+
+def load_settings(config_uri=None, data_dir=None):
+    """The settings of ``-c INI`` or ``--data DIR``, or a ClickException."""
+    if config_uri:
+        ini = read_ini_section(config_uri, "app:main")
+        if ini is None:
+            raise click.ClickException(f"{config_uri} has no [app:main] section")
+        where = f"{config_uri}: "
+    else:
+        ini, where = {}, ""
+    try:
+        return index_settings.load(ini, data_dir=None if config_uri else (data_dir or DEFAULT_DATA_DIR))
+    except ConfigurationError as exc:
+        raise click.ClickException(f"{where}{exc}") from exc
 
 
 class Environment:
@@ -33,53 +57,38 @@ class Environment:
     @property
     def settings(self):
         if self._settings is None:
-            if self.config_uri:
-                self._check_config_file()
-                from pyramid.paster import get_appsettings
-
-                try:
-                    settings = dict(get_appsettings(self.config_uri, options=ini_variables()))
-                except configparser.InterpolationMissingOptionError as exc:
-                    missing = exc.reference.removeprefix("ENV_")
-                    raise click.ClickException(
-                        f"{self.config_uri}: {exc.option} needs {missing}, which is not set"
-                        + (" in the environment" if exc.reference.startswith("ENV_") else "")
-                    ) from exc
-                except configparser.Error as exc:
-                    raise click.ClickException(f"{self.config_uri}: {exc.message}") from exc
-            else:
-                settings = data_dir_settings(self.data_dir or DEFAULT_DATA_DIR)
-            try:
-                self._settings = with_defaults(settings)
-            except ConfigurationError as exc:
-                raise click.ClickException(f"{self.config_uri}: {exc}") from exc
-            if not self._settings.get("sqlalchemy.url"):
-                raise click.ClickException(f"{self.config_uri}: sqlalchemy.url is not set")
+            self._settings = load_settings(self.config_uri, self.data_dir)
         return self._settings
 
-    def _check_config_file(self):
-        if not os.path.isfile(self.config_uri):
-            raise click.ClickException(f"no such ini file: {self.config_uri}")
+    @property
+    def database_url(self):
+        try:
+            return self.settings.require_database_url()
+        except ConfigurationError as exc:
+            raise click.ClickException(f"{self.where}: {exc}") from exc
+
+    @property
+    def where(self):
+        """What the command looked at, for its error messages."""
+        return self.config_uri or (self.data_dir or DEFAULT_DATA_DIR)
 
     def server_settings(self):
         """The ini's ``[server:main]`` (without ``use``), or {}."""
         if not self.config_uri:
             return {}
-        import plaster
-
-        loader = plaster.get_loader(self.config_uri, protocols=["wsgi"])
-        if "server:main" not in loader.get_sections():
-            return {}
-        settings = dict(loader.get_settings("server:main", defaults=ini_variables()))
+        settings = read_ini_section(self.config_uri, "server:main") or {}
         settings.pop("use", None)
         return settings
 
     def setup_logging(self):
         if self.config_uri:
-            self._check_config_file()
             from pyramid.paster import setup_logging
 
-            setup_logging(self.config_uri, global_conf=ini_variables())
+            read_ini_section(self.config_uri, "app:main")  # a missing file is one line
+            try:
+                setup_logging(self.config_uri)
+            except (configparser.Error, KeyError) as exc:
+                raise click.ClickException(f"{self.config_uri}: logging: {exc}") from exc
         else:
             logging.basicConfig(
                 level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
@@ -87,13 +96,23 @@ class Environment:
 
     def upgrade_database(self):
         try:
-            migrations.upgrade(self.settings["sqlalchemy.url"])
-        except sqlalchemy.exc.DBAPIError as exc:
-            raise click.ClickException(f"sqlalchemy.url: {exc.orig}") from exc
+            migrations.upgrade(self.database_url)
+        except (sqlalchemy.exc.DBAPIError, OSError) as exc:
+            raise click.ClickException(
+                f"{self.where}: cannot create or upgrade the database ({getattr(exc, 'orig', exc)})"
+            ) from exc
 
-    def prepare_database(self):
+    def prepare_database(self, create=False):
+        """Make the database usable; unless ``create``, refuse one that
+        holds no index (a command run in the wrong folder must not start a
+        second, empty index)."""
         try:
-            migrations.prepare(self.settings["sqlalchemy.url"])
+            if not create and not migrations.holds_index(self.database_url):
+                raise click.ClickException(
+                    f"no index in {self.where} ({migrations.describe(self.database_url)}); "
+                    "pass --data DIR or -c INI, or create one with 'cheeseshop db upgrade'"
+                )
+            migrations.prepare(self.database_url)
         except migrations.SchemaError as exc:
             raise click.ClickException(str(exc)) from exc
 

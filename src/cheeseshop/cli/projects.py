@@ -1,6 +1,7 @@
 import click
 
-from cheeseshop.catalog import releases
+from cheeseshop.catalog import projects, releases
+from cheeseshop.catalog.projects import CatalogError, ProjectStatus
 from .context import pass_env
 
 
@@ -8,7 +9,7 @@ def _run(env, action, *args, **kwargs):
     with env.dbsession() as dbsession:
         try:
             return action(dbsession, *args, **kwargs)
-        except releases.ReleaseError as exc:
+        except CatalogError as exc:
             raise click.ClickException(str(exc)) from exc
 
 
@@ -35,10 +36,10 @@ def unyank(env, project, version):
 
 @click.command()
 @click.argument("project")
-@click.argument("status", type=click.Choice(releases.PROJECT_STATUSES))
+@click.argument("status", type=click.Choice([status.value for status in ProjectStatus]))
 @click.option("--reason", default=None, help="Shown with the status (PEP 792).")
 @pass_env
 def status(env, project, status, reason):
     """Set a project's status (PEP 792): active, archived, quarantined or deprecated."""
-    name = _run(env, releases.set_status, project, status, reason)
+    name = _run(env, projects.set_status, project, status, reason)
     click.echo(f"{name} is {status}")

@@ -32,18 +32,17 @@ def serve(env, host, port, threads, workers):
     """Serve the index with waitress, in the foreground."""
     from pyramid.exceptions import ConfigurationError
 
-    from cheeseshop.app import main as make_app
-    from cheeseshop.settings import expand_environment, integer_setting
-    from cheeseshop.publishing.uploads import DEFAULT_MAX_FILE_SIZE
     from cheeseshop.api.upload import FORM_OVERHEAD
+    from cheeseshop.app import make_app
+    from cheeseshop.settings import expand_environment
 
     env.setup_logging()
     _return_freed_memory()
     try:
-        app = make_app({}, **env.settings)
+        app = make_app(env.settings)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
-    limit = integer_setting(env.settings, "cheeseshop.max_file_size", DEFAULT_MAX_FILE_SIZE)
+    limit = env.settings.max_file_size
     options = {
         "threads": 8,
         # Let the app answer oversized uploads with its own 413 message.

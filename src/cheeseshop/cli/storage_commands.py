@@ -1,18 +1,17 @@
 """``cheeseshop fsck`` and ``cheeseshop storage migrate``: the files against
 the database, and the files from one storage to another."""
 
-import configparser
 import contextlib
 
 import click
 from pyramid.exceptions import ConfigurationError
 
 from cheeseshop.maintenance import fsck as index_check
-from cheeseshop.settings import with_defaults
+from cheeseshop.maintenance import referenced
 from cheeseshop.db.engines import get_engine
 from cheeseshop.maintenance import storage_copy as storage_migration
 from cheeseshop.storage import storage_from_settings
-from .context import ini_variables, pass_env
+from cheeseshop.cli.context import load_settings, pass_env
 
 
 @contextlib.contextmanager
@@ -50,7 +49,7 @@ def fsck(env, repair):
     """
     storage = env.storage()
     with read_engine(env) as engine:
-        with progressbar(index_check.count_files(engine), "checking files") as bar:
+        with progressbar(referenced.count_files(engine), "checking files") as bar:
             report = index_check.check_index(engine, storage, progress=bar.update)
         if repair:
             index_check.remove_orphans(engine, storage, report)
@@ -96,7 +95,7 @@ def migrate(env, target_ini):
     source = env.storage()
     target = target_storage(target_ini)
     with read_engine(env) as engine:
-        with progressbar(index_check.count_files(engine), "copying files") as bar:
+        with progressbar(referenced.count_files(engine), "copying files") as bar:
             report = storage_migration.copy_referenced(engine, source, target, progress=bar.update)
     for failure in report.failures:
         click.echo(str(failure))
@@ -106,13 +105,7 @@ def migrate(env, target_ini):
 
 
 def target_storage(path):
-    from pyramid.paster import get_appsettings
-
     try:
-        settings = dict(get_appsettings(path, options=ini_variables()))
-    except (configparser.Error, LookupError) as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
-    try:
-        return storage_from_settings(with_defaults(settings))
+        return storage_from_settings(load_settings(path))
     except ConfigurationError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc

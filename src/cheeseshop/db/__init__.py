@@ -17,16 +17,15 @@ def includeme(config):
     settings.setdefault("tm.annotate_user", False)
     config.include("pyramid_tm")
 
+    index_settings = config.registry.cheeseshop_settings
     try:
-        migrations.prepare(settings["sqlalchemy.url"])
-    except KeyError:
-        raise ConfigurationError("sqlalchemy.url is not set") from None
+        migrations.prepare(index_settings.require_database_url())
     except migrations.SchemaError as exc:
         raise ConfigurationError(str(exc)) from exc
-    engine = get_engine(settings)
+    engine = get_engine(index_settings)
     read_engine = engine
     if engine.dialect.name == "sqlite":
-        read_engine = get_engine(settings, writer=False)
+        read_engine = get_engine(index_settings, writer=False)
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
@@ -40,11 +39,11 @@ def includeme(config):
 
     def read_session(request):
         """An ORM session on the read connection, never committed."""
-        return Session(bind=request.read_connection, info={"request": request})
+        return Session(bind=request.read_connection)
 
     def dbsession(request):
         if is_write_request(request):
-            return get_tm_session(session_factory, request.tm, request=request)
+            return get_tm_session(session_factory, request.tm)
         return request.read_session
 
     config.add_request_method(read_connection, reify=True)

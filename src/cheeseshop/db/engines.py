@@ -2,6 +2,10 @@
 
 from sqlalchemy import engine_from_config, event
 
+# As many pooled connections as waitress has threads (8), and a few more:
+# SQLAlchemy's default 5 makes busy threads open and close connections.
+DEFAULT_OPTIONS = {"pool_size": "10"}
+
 
 def _sqlite_pragmas(dbapi_connection, busy_timeout):
     cursor = dbapi_connection.cursor()
@@ -14,22 +18,19 @@ def _sqlite_pragmas(dbapi_connection, busy_timeout):
     cursor.close()
 
 
-def get_engine(settings, prefix="sqlalchemy.", *, writer=True):
-    """The engine for ``settings``.
+def get_engine(settings, *, writer=True):
+    """The engine for :class:`cheeseshop.settings.Settings`.
 
     On SQLite a ``writer`` engine starts its transactions with BEGIN IMMEDIATE:
     pysqlite's deferred transactions let two writers both read and then fail
     to upgrade their locks. Readers keep plain BEGIN; in WAL mode they never
     wait for a writer.
     """
-    settings = dict(settings)
-    # As many pooled connections as waitress has threads (8), and a few more:
-    # SQLAlchemy's default 5 makes busy threads open and close connections.
-    settings.setdefault(prefix + "pool_size", "10")
-    engine = engine_from_config(settings, prefix)
+    options = {**DEFAULT_OPTIONS, **settings.database_options, "url": settings.require_database_url()}
+    engine = engine_from_config(options, prefix="")
     if engine.dialect.name == "sqlite":
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
-        busy_timeout = settings.get("cheeseshop.sqlite_busy_timeout", 30000)
+        busy_timeout = settings.sqlite_busy_timeout
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, connection_record):

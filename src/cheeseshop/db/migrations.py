@@ -2,6 +2,7 @@
 
 import os
 
+import sqlalchemy
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -18,8 +19,8 @@ def alembic_config(url) -> Config:
 
 
 def upgrade(url, revision="head"):
-    if url.startswith("sqlite:///"):
-        folder = os.path.dirname(url[len("sqlite:///"):])
+    if url.startswith("sqlite"):
+        folder = os.path.dirname(_sqlite_path(url) or "")
         if folder:
             os.makedirs(folder, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
@@ -36,6 +37,33 @@ def is_current(engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
+def _sqlite_path(url):
+    return sqlalchemy.engine.make_url(url).database
+
+
+def describe(url) -> str:
+    """The database, as an error message names it (never its password)."""
+    if url.startswith("sqlite"):
+        return f"database file {_sqlite_path(url)}"
+    return "database " + sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def holds_index(url) -> bool:
+    """Whether the database exists and alembic has migrated it at least once."""
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if not path or not os.path.isfile(path):
+            return False
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() is not None
+    except sqlalchemy.exc.DBAPIError as exc:
+        raise SchemaError(f"{describe(url)}: cannot connect ({exc.orig})") from exc
+    finally:
+        engine.dispose()
+
+
 class SchemaError(RuntimeError):
     """The database cannot be used as it is; ``str()`` says what to do."""
 
@@ -45,19 +73,18 @@ def prepare(url):
     machine) is migrated on the spot; a shared database must be migrated on
     purpose with ``cheeseshop db upgrade``, so several workers starting at
     once never race to migrate it."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import DBAPIError
-
     if url.startswith("sqlite"):
         try:
             upgrade(url)
-        except DBAPIError as exc:
+        except sqlalchemy.exc.DBAPIError as exc:
             raise SchemaError(f"sqlalchemy.url: cannot use the SQLite database ({exc.orig})") from exc
+        except OSError as exc:
+            raise SchemaError(f"sqlalchemy.url: cannot create {describe(url)} ({exc.strerror})") from exc
         return
-    engine = create_engine(url)
+    engine = sqlalchemy.create_engine(url)
     try:
         current = is_current(engine)
-    except DBAPIError as exc:
+    except sqlalchemy.exc.DBAPIError as exc:
         raise SchemaError(f"sqlalchemy.url: cannot connect to the database ({exc.orig})") from exc
     finally:
         engine.dispose()

@@ -10,14 +10,8 @@ def get_session_factory(engine):
     return sessionmaker(bind=engine)
 
 
-def get_tm_session(session_factory, transaction_manager, request=None):
-    dbsession = session_factory(
-        info={
-            "request": request,
-            "session_factory": session_factory,
-            "transaction_manager": transaction_manager,
-        }
-    )
+def get_tm_session(session_factory, transaction_manager):
+    dbsession = session_factory()
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 

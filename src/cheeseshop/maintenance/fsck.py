@@ -20,13 +20,13 @@ import dataclasses
 import hashlib
 import itertools
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cheeseshop.models.catalog import File
-from cheeseshop.storage import NotFound, StorageError
-from cheeseshop.storage.keys import metadata_key
+from cheeseshop.storage.errors import NotFound, StorageError
+from cheeseshop.maintenance import referenced
+from cheeseshop.storage.keys import file_key_of
 
-ROWS_PER_BATCH = 500
 KEYS_PER_BATCH = 500
 READ_SIZE = 1024 * 1024
 
@@ -87,16 +87,11 @@ class Report:
         return f"{checked}: {problems} ({kinds})"
 
 
-def count_files(engine):
-    with engine.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(File))
-
-
 def check_index(engine, storage, progress=lambda rows: None):
     """Check every file row against storage, then look for orphans.
 
     ``progress(n)`` is called as rows are done (for a progress bar whose
-    length is :func:`count_files`)."""
+    length is :func:`cheeseshop.maintenance.referenced.count_files`)."""
     report = Report()
     check_files(engine, storage, report, progress)
     find_orphans(engine, storage, report)
@@ -105,20 +100,12 @@ def check_index(engine, storage, progress=lambda rows: None):
 
 
 def check_files(engine, storage, report, progress=lambda rows: None):
-    columns = (File.path, File.size, File.sha256_digest, File.metadata_sha256)
-    with engine.connect() as connection:
-        # yield_per: rows arrive in batches (a server-side cursor on
-        # PostgreSQL), never the whole table in memory.
-        rows = connection.execution_options(yield_per=ROWS_PER_BATCH).execute(
-            select(*columns).order_by(File.id)
-        )
-        for row in rows:
-            report.files += 1
-            _check_object(storage, row.path, row.sha256_digest, row.size, report)
-            if row.metadata_sha256:
-                report.metadata_files += 1
-                _check_object(storage, metadata_key(row.path), row.metadata_sha256, None, report)
-            progress(1)
+    for objects in referenced.iter_files(engine):
+        report.files += 1
+        for expected in objects:
+            report.metadata_files += expected.is_metadata
+            _check_object(storage, expected.key, expected.sha256, expected.size, report)
+        progress(1)
 
 
 def _check_object(storage, key, sha256, size, report):
@@ -192,11 +179,11 @@ def remove_orphans(engine, storage, report):
 
 def _referenced(engine, keys):
     """Those of ``keys`` that a committed file row references."""
-    candidates = set(keys) | {key.removesuffix(".metadata") for key in keys}
+    candidates = {file_key_of(key) for key in keys}
     # A connection of its own: a new transaction sees the latest commits.
     with engine.connect() as connection:
         paths = set(connection.scalars(select(File.path).where(File.path.in_(candidates))))
-    return {key for key in keys if key in paths or key.removesuffix(".metadata") in paths}
+    return {key for key in keys if file_key_of(key) in paths}
 
 
 def _batches(iterable, size):

@@ -15,14 +15,9 @@ import contextlib
 import dataclasses
 import hashlib
 
-from sqlalchemy import select
-
-
-from cheeseshop.models.catalog import File
+from cheeseshop.maintenance import referenced
 from cheeseshop.storage.errors import NotFound, StorageError
-from cheeseshop.storage.keys import metadata_key
 
-ROWS_PER_BATCH = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,22 +65,14 @@ def copy_referenced(engine, source, target, progress=lambda rows: None):
     """Copy what every file row references from ``source`` to ``target``.
 
     ``progress(n)`` is called as rows are done (for a progress bar whose
-    length is :func:`cheeseshop.maintenance.fsck.count_files`)."""
+    length is :func:`cheeseshop.maintenance.referenced.count_files`)."""
     report = MigrationReport()
-    columns = (File.path, File.size, File.sha256_digest, File.metadata_sha256)
-    with engine.connect() as connection:
-        # yield_per: rows arrive in batches, never the whole table in memory.
-        rows = connection.execution_options(yield_per=ROWS_PER_BATCH).execute(
-            select(*columns).order_by(File.id)
-        )
-        for row in rows:
-            copy_object(source, target, row.path, row.sha256_digest, row.size, report)
-            if row.metadata_sha256:
-                # The row records no size for the metadata: the source's is
-                # the one to expect.
-                key = metadata_key(row.path)
-                copy_object(source, target, key, row.metadata_sha256, None, report)
-            progress(1)
+    for objects in referenced.iter_files(engine):
+        for expected in objects:
+            # A .metadata object's size is not recorded: the source's is the
+            # one to expect.
+            copy_object(source, target, expected.key, expected.sha256, expected.size, report)
+        progress(1)
     return report
 
 

@@ -25,3 +25,7 @@ class BlobChunk(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+BLOBS = Blob.__table__
+CHUNKS = BlobChunk.__table__

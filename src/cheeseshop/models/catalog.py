@@ -18,7 +18,7 @@ class Project(Base):
     # of every page that shows it (ETag, X-PyPI-Last-Serial, render caches).
     last_serial: Mapped[int] = mapped_column(default=0)
     # PEP 792: active, archived, quarantined or deprecated.
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # cheeseshop.catalog.projects.ProjectStatus
     status_reason: Mapped[str | None] = mapped_column(Text)
 
     releases: Mapped[list["Release"]] = relationship(back_populates="project")
@@ -97,3 +97,9 @@ class File(Base):
     comment_text: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[Release] = relationship(back_populates="files")
+
+
+# The tables, for the read path's Core queries (no ORM objects there).
+PROJECTS = Project.__table__
+RELEASES = Release.__table__
+FILES = File.__table__

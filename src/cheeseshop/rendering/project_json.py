@@ -10,7 +10,9 @@ import json
 import packaging.version
 from sqlalchemy import select
 
-from cheeseshop.models.catalog import File, Release
+from cheeseshop.catalog.projects import ProjectStatus
+from cheeseshop.models.catalog import FILES, RELEASES
+from cheeseshop.models.timestamps import iso_8601, legacy_upload_time
 
 
 def _file_document(file, release, files_url):
@@ -29,8 +31,8 @@ def _file_document(file, release, files_url):
         "python_version": file.python_version,
         "requires_python": file.requires_python,
         "size": file.size,
-        "upload_time": file.upload_time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "upload_time_iso_8601": file.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "upload_time": legacy_upload_time(file.upload_time),
+        "upload_time_iso_8601": iso_8601(file.upload_time),
         "url": files_url + file.path,
         "yanked": release.yanked,
         "yanked_reason": release.yanked_reason or None,
@@ -73,8 +75,6 @@ def _info(project, release, base_url):
     }
 
 
-RELEASES = Release.__table__
-FILES = File.__table__
 
 
 def _releases(connection, project):
@@ -118,7 +118,7 @@ def project_document(connection, project, files_url, base_url) -> bytes | None:
     latest = latest_release(releases)
     if latest is None:
         return None
-    files = {} if project.status == "quarantined" else _files_by_release(connection, project)
+    files = _files_by_release(connection, project) if ProjectStatus(project.status).offers_files else {}
     document = {
         "info": _info(project, latest, base_url),
         "last_serial": project.last_serial,
@@ -134,7 +134,7 @@ def project_document(connection, project, files_url, base_url) -> bytes | None:
 
 def release_document(connection, project, release, files_url, base_url) -> bytes:
     files = []
-    if project.status != "quarantined":
+    if ProjectStatus(project.status).offers_files:
         files = connection.execute(
             select(FILES).where(FILES.c.release_id == release.id).order_by(FILES.c.filename)
         ).all()

@@ -14,7 +14,9 @@ import json
 import packaging.version
 from sqlalchemy import select
 
+from cheeseshop.catalog.projects import ProjectStatus
 from cheeseshop.models.catalog import File, Project, Release
+from cheeseshop.models.timestamps import iso_8601
 
 API_VERSION = "1.4"
 HTML = "text/html"
@@ -49,7 +51,7 @@ class SimpleFile:
 
 def project_versions_and_files(connection, project):
     """(versions, files) of a project, oldest version first."""
-    if project.status == "quarantined":
+    if not ProjectStatus(project.status).offers_files:
         # PEP 792: a quarantined project offers nothing to install.
         return [], []
     versions = connection.scalars(
@@ -75,10 +77,6 @@ def project_versions_and_files(connection, project):
     return versions, [SimpleFile(*row) for row in rows]
 
 
-def upload_time_iso(value: datetime.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def render_project_json(project, versions, files, files_url) -> bytes:
     data = {
         "meta": {"api-version": API_VERSION, "_last-serial": project.last_serial},
@@ -97,7 +95,7 @@ def render_project_json(project, versions, files, files_url) -> bytes:
                 ),
                 "yanked": (f.yanked_reason or True) if f.yanked else False,
                 "size": f.size,
-                "upload-time": upload_time_iso(f.upload_time),
+                "upload-time": iso_8601(f.upload_time),
             }
             for f in files
         ],

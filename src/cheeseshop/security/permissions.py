@@ -1,6 +1,8 @@
 """Permission names used in ACLs and view registrations."""
 
-VIEW = "view"
-UPLOAD = "upload"
-MANAGE = "manage"
-ADMIN = "admin"
+import enum
+
+
+class Permission(enum.StrEnum):
+    VIEW = "view"
+    UPLOAD = "upload"

@@ -1,51 +1,49 @@
-"""File storage, chosen in the ini with ``cheeseshop.storage``."""
+"""File storage, chosen in the settings with ``cheeseshop.storage``: a
+built-in backend's name or the dotted name of a class."""
 
 from pyramid.exceptions import ConfigurationError
+from pyramid.path import DottedNameResolver
 from zope.interface.verify import verifyObject
 
-from .errors import InvalidKey, NotFound, StorageError
-from .interfaces import IFileStorage
-
-__all__ = ["IFileStorage", "InvalidKey", "NotFound", "StorageError", "storage_from_settings"]
+from cheeseshop.storage.errors import StorageError
+from cheeseshop.storage.interfaces import IFileStorage
 
 BACKENDS = {
     "filesystem": "cheeseshop.storage.filesystem.FilesystemStorage",
     "s3": "cheeseshop.storage.s3.S3Storage",
     "sql": "cheeseshop.storage.sql.SQLStorage",
 }
+# The options (cheeseshop.storage.<option>) of the built-in backends.
+BUILTIN_OPTIONS = frozenset({"path", "bucket", "prefix", "endpoint_url", "region", "redirect", "url_expires"})
 
 
-def storage_from_settings(settings, maybe_dotted=None):
-    """Build the configured backend; a bad setting is a ConfigurationError
-    naming the key."""
-    from pyramid.path import DottedNameResolver
-
-    name = settings.get("cheeseshop.storage", "filesystem")
-    if not name:
-        raise ConfigurationError(
-            "cheeseshop.storage is empty: use filesystem, s3, sql or a dotted class name"
-        )
+def backend_class(name):
+    """The class behind a ``cheeseshop.storage`` value."""
     dotted = BACKENDS.get(name, name)
     try:
         factory = DottedNameResolver().maybe_resolve(dotted)
     except (ImportError, ValueError, AttributeError) as exc:
-        raise ConfigurationError(
-            f"cheeseshop.storage = {name}: no such backend ({exc})"
-        ) from exc
-    try:
-        storage = factory.from_settings(settings)
-    except StorageError as exc:
-        raise ConfigurationError(f"cheeseshop.storage = {name}: {exc}") from exc
-    if not IFileStorage.providedBy(storage):
+        raise ConfigurationError(f"cheeseshop.storage = {name}: no such backend ({exc})") from exc
+    if not IFileStorage.implementedBy(factory):
         raise ConfigurationError(
             f"cheeseshop.storage = {name}: {dotted} does not implement IFileStorage"
         )
+    return factory
+
+
+def storage_from_settings(settings):
+    """Build the configured backend; a bad setting is a ConfigurationError
+    naming the key."""
+    try:
+        storage = backend_class(settings.storage).from_settings(settings)
+    except StorageError as exc:
+        raise ConfigurationError(f"cheeseshop.storage = {settings.storage}: {exc}") from exc
     verifyObject(IFileStorage, storage)
     return storage
 
 
 def includeme(config):
-    storage = storage_from_settings(config.get_settings())
+    storage = storage_from_settings(config.registry.cheeseshop_settings)
     config.registry.registerUtility(storage, IFileStorage)
     config.add_request_method(
         lambda request: request.registry.getUtility(IFileStorage),

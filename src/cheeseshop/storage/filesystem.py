@@ -16,15 +16,16 @@ CHUNK_SIZE = 1024 * 1024
 @implementer(IFileStorage)
 class FilesystemStorage:
     transactional = False
+    OPTIONS = ("path",)
 
     def __init__(self, root):
         self.root = os.path.abspath(root)
 
     @classmethod
     def from_settings(cls, settings):
-        path = settings.get("cheeseshop.storage.path")
+        path = settings.storage_option("path")
         if not path:
-            raise StorageError("cheeseshop.storage.path is not set")
+            raise StorageError("cheeseshop.storage.path (CHEESESHOP_STORAGE_PATH) is not set")
         os.makedirs(path, exist_ok=True)
         return cls(path)
 

@@ -5,13 +5,30 @@ import posixpath
 from .errors import InvalidKey
 
 
+# A key's segments: ab / cd / <rest of the digest> / <filename>.
+SEGMENTS = 4
+
+
 def file_key(blake2_256_hexdigest: str, filename: str) -> str:
     d = blake2_256_hexdigest
     return f"{d[:2]}/{d[2:4]}/{d[4:]}/{filename}"
 
 
+METADATA_SUFFIX = ".metadata"
+
+
 def metadata_key(file_key: str) -> str:
-    return file_key + ".metadata"
+    """Where a file's PEP 658 metadata is stored: beside it, as the URL is."""
+    return file_key + METADATA_SUFFIX
+
+
+def is_metadata_key(key: str) -> bool:
+    return key.endswith(METADATA_SUFFIX)
+
+
+def file_key_of(key: str) -> str:
+    """The file a stored key belongs to: itself, or the file of a .metadata key."""
+    return key.removesuffix(METADATA_SUFFIX)
 
 
 def check_key(key: str) -> str:

@@ -14,7 +14,7 @@ import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 from zope.interface import implementer
 
-from cheeseshop.settings import integer_setting
+from cheeseshop.settings import parse_whole_number
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
@@ -64,6 +64,7 @@ def _is_missing(exc):
 @implementer(IFileStorage)
 class S3Storage:
     transactional = False
+    OPTIONS = ("bucket", "prefix", "endpoint_url", "region", "redirect", "url_expires")
 
     def __init__(self, client_factory, bucket, prefix="", redirect=None, url_expires=3600):
         self._client_factory = client_factory
@@ -75,10 +76,10 @@ class S3Storage:
 
     @classmethod
     def from_settings(cls, settings):
-        bucket = settings.get("cheeseshop.storage.bucket")
+        bucket = settings.storage_option("bucket")
         if not bucket:
-            raise StorageError("cheeseshop.storage.bucket is not set")
-        redirect = settings.get("cheeseshop.storage.redirect") or None
+            raise StorageError("cheeseshop.storage.bucket (CHEESESHOP_STORAGE_BUCKET) is not set")
+        redirect = settings.storage_option("redirect") or None
         if redirect not in (None, "none", "presigned"):
             raise StorageError(
                 f"cheeseshop.storage.redirect = {redirect}: use 'presigned' or 'none'"
@@ -86,8 +87,8 @@ class S3Storage:
         def client_factory():
             return boto3.client(
                 "s3",
-                endpoint_url=settings.get("cheeseshop.storage.endpoint_url") or None,
-                region_name=settings.get("cheeseshop.storage.region") or None,
+                endpoint_url=settings.storage_option("endpoint_url") or None,
+                region_name=settings.storage_option("region") or None,
                 config=botocore.config.Config(
                     # Presigned URLs that every region accepts.
                     signature_version="s3v4",
@@ -100,9 +101,11 @@ class S3Storage:
         storage = cls(
             client_factory,
             bucket,
-            prefix=settings.get("cheeseshop.storage.prefix", ""),
+            prefix=settings.storage_option("prefix", ""),
             redirect=None if redirect == "none" else redirect,
-            url_expires=integer_setting(settings, "cheeseshop.storage.url_expires", 3600),
+            url_expires=parse_whole_number(
+                "cheeseshop.storage.url_expires", settings.storage_option("url_expires", "3600")
+            ),
         )
         storage.check()
         return storage

@@ -13,20 +13,19 @@ from sqlalchemy.exc import IntegrityError
 from zope.interface import implementer
 
 from cheeseshop.db.engines import get_engine
-from cheeseshop.models.blobs import Blob, BlobChunk
+from cheeseshop.models.blobs import BLOBS, CHUNKS
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
 from .streams import RemoteReadStream
 
 CHUNK_SIZE = 1024 * 1024
-BLOBS = Blob.__table__
-CHUNKS = BlobChunk.__table__
 
 
 @implementer(IFileStorage)
 class SQLStorage:
     transactional = True
+    OPTIONS = ()
 
     def __init__(self, engine, read_engine=None, connection=None):
         self.engine = engine
@@ -37,8 +36,6 @@ class SQLStorage:
 
     @classmethod
     def from_settings(cls, settings):
-        if not settings.get("sqlalchemy.url"):
-            raise StorageError("sqlalchemy.url is not set")
         engine = get_engine(settings)
         read_engine = get_engine(settings, writer=False) if engine.dialect.name == "sqlite" else engine
         return cls(engine, read_engine)

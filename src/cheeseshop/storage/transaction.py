@@ -8,7 +8,6 @@ same content race; the winner keeps the bytes).
 
 import logging
 
-import transaction as transaction_module
 from transaction.interfaces import IDataManager
 from zope.interface import implementer
 
@@ -60,9 +59,9 @@ class StoredBytes:
         return "~~cheeseshop.storedbytes"
 
 
-def stored_bytes(storage, is_referenced, transaction_manager=None):
+def stored_bytes(storage, is_referenced, transaction_manager):
     """The StoredBytes joined to the current transaction (one per transaction)."""
-    tm = transaction_manager or transaction_module.manager
+    tm = transaction_manager
     txn = tm.get()
     try:
         return txn.data(storage)

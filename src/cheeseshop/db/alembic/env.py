@@ -4,6 +4,7 @@ from alembic import context
 
 import cheeseshop.models  # noqa: F401  (every table on Base.metadata)
 from cheeseshop.db.engines import get_engine
+from cheeseshop.settings import load as load_settings
 from cheeseshop.models.meta import Base
 
 config = context.config
@@ -15,7 +16,9 @@ def run_migrations_online():
     if connection is not None:
         _run(connection)
         return
-    engine = get_engine({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")})
+    # The URL alembic was given, whatever CHEESESHOP_DATABASE_URL says.
+    settings = load_settings({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")}, environ={})
+    engine = get_engine(settings)
     try:
         with engine.connect() as connection:
             _run(connection)

@@ -1,0 +1,195 @@
+"""Traversal of the machine protocols: ``simple``, ``pypi``, ``packages``,
+``legacy``.
+
+A project name that is not in PEP 503 normal form is redirected (301) here,
+once, for every view beneath it; a missing project is a KeyError, which
+Pyramid turns into 404.
+"""
+
+import packaging.utils
+from pyramid.authorization import Allow, Authenticated
+from pyramid.httpexceptions import HTTPMovedPermanently
+from sqlalchemy import select
+
+from cheeseshop.accounts.roles import RoleName
+from cheeseshop.catalog.projects import ProjectStatus, find_project
+from cheeseshop.models.accounts import Role
+from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
+from cheeseshop.resources import Resource
+from cheeseshop.security.permissions import Permission
+from cheeseshop.storage import keys
+
+
+def _project(request, normalized_name):
+    """The project's row (read path: Core, no ORM objects), or KeyError."""
+    project = request.read_connection.execute(
+        select(PROJECTS).where(PROJECTS.c.normalized_name == normalized_name)
+    ).first()
+    if project is None:
+        raise KeyError(normalized_name)
+    return project
+
+
+def _redirect_to_normal_form(request, name, depth):
+    """301 to the same URL with the project segment normalized."""
+    normalized = packaging.utils.canonicalize_name(name, validate=False)
+    if normalized == name:
+        return
+    segments = request.path_info.split("/")
+    segments[depth] = normalized
+    location = request.script_name + "/".join(segments)
+    if request.query_string:
+        location += "?" + request.query_string
+    raise HTTPMovedPermanently(location=location)
+
+
+class SimpleIndex(Resource):
+    """``/simple/``: every project."""
+
+    def __getitem__(self, name):
+        _redirect_to_normal_form(self.request, name, depth=2)
+        return SimpleProject(self.request, name, self, _project(self.request, name))
+
+
+class ProjectResource(Resource):
+    """A project as read by the simple and JSON APIs (its row)."""
+
+    def __init__(self, request, name, parent, project):
+        super().__init__(request, name, parent)
+        self.project = project
+
+
+class UploadTarget(ProjectResource):
+    """A project an upload goes to, or one the upload is about to create
+    (``project`` None); its ACL names who may upload."""
+
+    @property
+    def __acl__(self):
+        if self.project is None:
+            return [(Allow, Authenticated, Permission.UPLOAD)]
+        roles = self.request.dbsession.execute(
+            select(Role.user_id, Role.role_name).where(Role.project_id == self.project.id)
+        ).all()
+        return [
+            (Allow, f"user:{user_id}", Permission.UPLOAD)
+            for user_id, role_name in roles
+            if role_name in (RoleName.OWNER, RoleName.MAINTAINER)
+        ]
+
+
+class SimpleProject(ProjectResource):
+    """``/simple/<project>/``."""
+
+
+class JsonIndex(Resource):
+    """``/pypi/``: the JSON API."""
+
+    def __getitem__(self, name):
+        _redirect_to_normal_form(self.request, name, depth=2)
+        return JsonProject(self.request, name, self, _project(self.request, name))
+
+
+class JsonProject(ProjectResource):
+    """``/pypi/<project>/json`` (the view) and ``/pypi/<project>/<version>/``."""
+
+    def __getitem__(self, version):
+        if version == "json":
+            raise KeyError(version)  # the view name, not a version
+        canonical = packaging.utils.canonicalize_version(version)
+        release = self.request.read_connection.execute(
+            select(RELEASES).where(
+                RELEASES.c.project_id == self.project.id,
+                RELEASES.c.canonical_version == canonical,
+            )
+        ).first()
+        if release is None:
+            raise KeyError(version)
+        return JsonRelease(self.request, version, self, release)
+
+
+class JsonRelease(Resource):
+    def __init__(self, request, name, parent, release):
+        super().__init__(request, name, parent)
+        self.release = release
+        self.project = parent.project
+
+
+class Packages(Resource):
+    """``/packages/ab/cd/<rest of blake2b>/<filename>``, and ``….metadata``."""
+
+
+    def __init__(self, request, name, parent, segments=()):
+        super().__init__(request, name, parent)
+        self.segments = segments
+
+    def __getitem__(self, segment):
+        segments = self.segments + (segment,)
+        if len(segments) < keys.SEGMENTS:
+            return Packages(self.request, segment, self, segments)
+        if len(segments) > keys.SEGMENTS:
+            raise KeyError(segment)
+        return DistributionFile.find(self.request, segment, self, "/".join(segments))
+
+
+class DistributionFile(Resource):
+    """One stored file; ``metadata`` is True for its PEP 658 ``.metadata``."""
+
+    def __init__(self, request, name, parent, file, project_status, metadata):
+        super().__init__(request, name, parent)
+        self.file = file
+        self.project_status = project_status
+        self.metadata = metadata
+
+    @classmethod
+    def find(cls, request, name, parent, key):
+        metadata = keys.is_metadata_key(key)
+        path = keys.file_key_of(key)
+        row = request.read_connection.execute(
+            select(
+                FILES.c.filename,
+                FILES.c.path,
+                FILES.c.size,
+                FILES.c.sha256_digest,
+                FILES.c.metadata_sha256,
+                PROJECTS.c.status,
+            )
+            .join(RELEASES, FILES.c.release_id == RELEASES.c.id)
+            .join(PROJECTS, RELEASES.c.project_id == PROJECTS.c.id)
+            .where(FILES.c.path == path)
+        ).first()
+        if row is None or (metadata and row.metadata_sha256 is None):
+            raise KeyError(name)
+        # PEP 792: a quarantined project's files are not offered at all.
+        if not ProjectStatus(row.status).offers_files:
+            raise KeyError(name)
+        return cls(request, name, parent, row, row.status, metadata)
+
+    @property
+    def key(self):
+        return keys.metadata_key(self.file.path) if self.metadata else self.file.path
+
+
+class LegacyUpload(Resource):
+    """``/legacy/``: the upload API of twine, uv, poetry, pdm and distutils."""
+
+    def project(self, normalized_name):
+        """The UploadTarget an upload is authorized against."""
+        project = find_project(self.request.dbsession, normalized_name)
+        return self.target(project, normalized_name)
+
+    def target(self, project, normalized_name=None):
+        name = normalized_name or project.normalized_name
+        return UploadTarget(self.request, name, self, project)
+
+
+CONTAINERS = {
+    "simple": SimpleIndex,
+    "pypi": JsonIndex,
+    "packages": Packages,
+    "legacy": LegacyUpload,
+}
+
+
+def includeme(config):
+    for name, factory in CONTAINERS.items():
+        config.add_url_container(name, factory)

@@ -1,0 +1,64 @@
+"""Projects: finding one, and its status (PEP 792)."""
+
+import enum
+
+import packaging.utils
+from sqlalchemy import select
+
+from cheeseshop.catalog import journal
+from cheeseshop.models.catalog import Project
+
+
+class ProjectStatus(enum.StrEnum):
+    """PEP 792's statuses; stored as their values."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"  # no new uploads
+    QUARANTINED = "quarantined"  # nothing offered to install
+    DEPRECATED = "deprecated"
+
+    @property
+    def accepts_uploads(self):
+        return self in (ProjectStatus.ACTIVE, ProjectStatus.DEPRECATED)
+
+    @property
+    def offers_files(self):
+        return self is not ProjectStatus.QUARANTINED
+
+
+class CatalogError(LookupError):
+    """A project or release that is not there, or a change that cannot be
+    made; ``str()`` says which."""
+
+
+def find_project(dbsession, name) -> Project | None:
+    """The project called ``name`` (any spelling), locked for the rest of the
+    transaction so that its serials are taken in order; None when there is
+    none."""
+    return dbsession.scalar(
+        select(Project)
+        .where(Project.normalized_name == packaging.utils.canonicalize_name(name, validate=False))
+        .with_for_update()
+    )
+
+
+def get_project(dbsession, name) -> Project:
+    """Like :func:`find_project`, but a missing project is a CatalogError."""
+    project = find_project(dbsession, name)
+    if project is None:
+        raise CatalogError(f"project {name!r} not found")
+    return project
+
+
+def set_status(dbsession, name, status, reason=None, user=None) -> str:
+    try:
+        status = ProjectStatus(status)
+    except ValueError:
+        raise CatalogError(
+            f"unknown status {status!r}: use one of {', '.join(ProjectStatus)}"
+        ) from None
+    project = get_project(dbsession, name)
+    project.status = status
+    project.status_reason = reason or None
+    journal.record(dbsession, project, f"set status {status}", user=user)
+    return project.name
