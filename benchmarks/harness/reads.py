@@ -1,0 +1,177 @@
+"""The read rows: which URLs each server's rows cycle over (checked before
+they are measured), and phase 2, the wrk rounds with the servers
+interleaved."""
+
+from __future__ import annotations
+
+import os
+import random
+import urllib.parse
+
+from .console import BenchError, log
+from .http_client import fetch, normalize, parse_links
+from .memory import reset_hwm, tree_mem
+from .processes import tail_file
+from .servers import Server
+from .wrk import run_wrk, write_lua
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+ENDPOINTS = [
+    # key, label
+    ("simple_root", "/simple/"),
+    ("simple_html", "/simple/<p>/ HTML"),
+    ("simple_json", "/simple/<p>/ JSON"),
+    ("project_json", "/pypi/<p>/json"),
+    ("download", "file download"),
+]
+
+
+def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
+    """Project names from the corpus, file download paths from the simple pages."""
+    projects = sorted({normalize(e["name"]) for e in manifest})
+    # Check the root index lists them all.
+    r = fetch("GET", srv.base + srv.simple_root())
+    if r.status != 200:
+        raise BenchError(f"{srv.name}: {srv.simple_root()} -> HTTP {r.status}")
+    listed = {normalize(text or href.rstrip("/").rsplit("/", 1)[-1])
+              for href, text in parse_links(r.body)}
+    missing = [p for p in projects if p not in listed]
+    if missing:
+        raise BenchError(f"{srv.name}: {len(missing)} projects missing from "
+                         f"{srv.simple_root()}, e.g. {missing[:3]}")
+    rng = random.Random(42)
+    sample = projects if len(projects) <= limit_projects else rng.sample(projects, limit_projects)
+    files: list[str] = []
+    seen: set[str] = set()
+    for p in sample:
+        page = srv.simple_project(p)
+        r = fetch("GET", srv.base + page)
+        if r.status != 200:
+            raise BenchError(f"{srv.name}: {page} -> HTTP {r.status}")
+        for href, text in parse_links(r.body):
+            url = urllib.parse.urljoin(srv.base + page, href)
+            u = urllib.parse.urlsplit(url)
+            if (u.hostname, u.port) != ("127.0.0.1", srv.port):
+                raise BenchError(f"{srv.name}: file link points elsewhere: {url}")
+            path = u.path + ("?" + u.query if u.query else "")
+            files.append(path)
+            seen.add(text or u.path.rsplit("/", 1)[-1])
+    want = {e["filename"] for e in manifest if normalize(e["name"]) in set(sample)}
+    if not want <= seen:
+        lost = sorted(want - seen)
+        raise BenchError(f"{srv.name}: {len(lost)} uploaded files not on the simple pages, "
+                         f"e.g. {lost[:3]}")
+    rng.shuffle(sample)
+    rng.shuffle(files)
+    return {"projects": sample, "files": files}
+
+
+def preflight(srv: Server, paths: list[str], headers: dict[str, str], want_ct=None,
+              n: int = 3) -> tuple[bool, str]:
+    """Fetch a few of the paths; (ok, note).  ok=False means 'not supported'."""
+    for p in paths[:n]:
+        r = fetch("GET", srv.base + p, headers=headers)
+        if r.status != 200:
+            return False, f"HTTP {r.status} for {p}"
+        if want_ct and r.content_type != want_ct:
+            return False, f"answers {r.content_type or 'no content-type'}, not {want_ct}"
+    return True, ""
+
+
+def plan_reads(srv: Server, manifest: list[dict], args, results: dict) -> None:
+    """Collect a loaded server's URLs and write one wrk script per read row
+    (``srv.plans``); rows the server cannot answer are marked n/a."""
+    res = results.setdefault(srv.name, {})
+    log(f"{srv.name}: collecting URLs from the simple pages")
+    urls = gather_urls(srv, manifest, args.max_urls)
+    lua_dir = args.work_dir / "lua" / srv.name
+    lua_dir.mkdir(parents=True, exist_ok=True)
+    plans = [
+        ("simple_root", [srv.simple_root()], {}, None),
+        ("simple_html", [srv.simple_project(p) for p in urls["projects"]], {}, None),
+        ("simple_json", [srv.simple_project(p) for p in urls["projects"]],
+         {"Accept": SIMPLE_JSON}, SIMPLE_JSON),
+        ("project_json", [srv.json_path(p) for p in urls["projects"]] if srv.json_path("x") else [],
+         dict(srv.json_headers), "application/json"),
+        ("download", urls["files"], {}, None),
+    ]
+    res["endpoints"] = {}
+    srv.plans = {}
+    for key, paths, headers, want_ct in plans:
+        if not paths:
+            res["endpoints"][key] = {"na": "no such endpoint"}
+            continue
+        ok, note = preflight(srv, paths, headers, want_ct)
+        if not ok:
+            log(f"{srv.name}: {key}: n/a ({note})")
+            res["endpoints"][key] = {"na": note}
+            continue
+        lua = lua_dir / f"{key}.lua"
+        write_lua(lua, paths, headers)
+        srv.plans[key] = (lua, len(paths))
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def measure_reads(servers: list[Server], args, results: dict) -> None:
+    """Interleave the servers: for each round and endpoint, every server is
+    measured back to back (in an order that rotates each round), so that
+    load changes on a shared machine hit them alike.  A row's figure is the
+    median over the rounds."""
+    runs: dict[str, dict[str, list[dict]]] = {s.name: {} for s in servers}
+    for srv in servers:
+        reset_hwm(srv.proc.pid)
+    for rnd in range(args.rounds):
+        log(f"reads: round {rnd + 1} of {args.rounds}")
+        for key, _ in ENDPOINTS:
+            k = rnd % len(servers) if servers else 0
+            for srv in servers[k:] + servers[:k]:
+                res = results[srv.name]
+                if "error" in res or key not in srv.plans:
+                    continue
+                lua, nurls = srv.plans[key]
+                try:
+                    if srv.proc.poll() is not None:
+                        raise BenchError(f"{srv.name} died (exit {srv.proc.returncode}); log:\n"
+                                         + tail_file(srv.logfile))
+                    if args.warmup > 0:
+                        run_wrk(srv.base, lua, args.warmup, args)
+                    w = run_wrk(srv.base, lua, args.duration, args)
+                except BenchError as e:
+                    res["error"] = str(e)
+                    log(f"{srv.name}: ERROR: {e}")
+                    continue
+                w["urls"] = nurls
+                w["loadavg"] = os.getloadavg()
+                runs[srv.name].setdefault(key, []).append(w)
+                bad = ""
+                if w["non2xx"] or w["socket_errors"]:
+                    bad = f"  !! non-2xx/3xx={w['non2xx']} socket errors={w['socket_errors']}"
+                log(f"{srv.name:10s} {key:13s} {w['rps']:9.1f} req/s  p99 "
+                    f"{w.get('p99_ms', 0):8.2f} ms  ({nurls} URLs){bad}")
+    for srv in servers:
+        res = results[srv.name]
+        eps = res.setdefault("endpoints", {})
+        for key, ws in runs[srv.name].items():
+            agg = {
+                "rps": _median([w["rps"] for w in ws]),
+                "non2xx": sum(w["non2xx"] for w in ws),
+                "socket_errors": sum(w["socket_errors"] for w in ws),
+                "urls": ws[0]["urls"],
+                "rounds": [{k: v for k, v in w.items()} for w in ws],
+            }
+            p99s = [w["p99_ms"] for w in ws if "p99_ms" in w]
+            if p99s:
+                agg["p99_ms"] = _median(p99s)
+            eps[key] = agg
+        if srv.proc is not None and srv.proc.poll() is None:
+            mem = tree_mem(srv.proc.pid)
+            res["read_hwm_kb"] = mem["hwm_kb"]
+            res["rss_end_kb"] = mem["rss_kb"]
+            res["nprocs"] = mem["nprocs"]
+            res["peak_rss_kb"] = max(res.get("upload_hwm_kb", 0), res["read_hwm_kb"])
