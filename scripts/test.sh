@@ -20,7 +20,7 @@ echo "== PostgreSQL"
 bash scripts/postgres.sh
 
 echo "== Python packages"
-python3 -m pip install -q -e . -r requirements/test.txt
+python3 -m pip install -q -e '.[s3,postgresql]' -r requirements/test.txt
 
 clients_venv="${CHEESESHOP_CLIENTS_VENV:-$PWD/.venv-clients}"
 echo "== client tools in $clients_venv"

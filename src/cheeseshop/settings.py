@@ -14,6 +14,7 @@ tools (the test scripts among them) use the prefix too.
 
 import dataclasses
 import difflib
+import importlib.util
 import logging
 import os
 import re
@@ -202,6 +203,26 @@ def _storage_options(storage, ini_options, environment_options):
     return {name: value.strip() for name, value in options.items() if name in known}
 
 
+# What an optional part needs, and the extra that installs it.
+EXTRAS = {"s3": ("boto3", "s3"), "postgresql+psycopg": ("psycopg", "postgresql")}
+
+
+def _check_extras(storage, database_url):
+    """Choosing S3 or PostgreSQL without its extra stops the start with one
+    line saying what to install."""
+    needs = []
+    if storage == "s3":
+        needs.append(("cheeseshop.storage = s3", EXTRAS["s3"]))
+    scheme = (database_url or "").partition("://")[0]
+    if scheme in EXTRAS:
+        needs.append((f"sqlalchemy.url = {scheme}://...", EXTRAS[scheme]))
+    for what, (module, extra) in needs:
+        if importlib.util.find_spec(module) is None:
+            raise ConfigurationError(
+                f"{what} needs {module}, which is not installed: pip install 'cheeseshop[{extra}]'"
+            )
+
+
 def load(ini=None, environ=None, *, data_dir=None) -> Settings:
     """The settings from an ini's ``[app:main]`` (a mapping) and the
     environment. ``data_dir`` is the command line's ``--data``: the database
@@ -220,31 +241,33 @@ def load(ini=None, environ=None, *, data_dir=None) -> Settings:
     environment = _from_environment(environ)
     raw.update(environment)
     if data_dir is not None:
-        raw["cheeseshop.data_dir"] = data_dir
+        # --data: SQLite and files in that folder, whatever else is set.
+        raw = {k: v for k, v in raw.items() if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)}
+        environment = {}
+        raw.update({"cheeseshop.data_dir": data_dir, "cheeseshop.storage": "filesystem"})
 
     values = {}
     for setting in SETTINGS.values():
         text = raw.get(setting.key, setting.default)
         values[setting.attribute] = None if text is None else setting.parse(setting.key, text)
-    if not values["storage"]:
+    storage, folder = values["storage"], values["data_dir"]
+    if not storage:
         raise ConfigurationError(
             "cheeseshop.storage is empty: use filesystem, s3, sql or a dotted class name"
         )
+    database_url = raw.get(DATABASE_URL, "").strip() or None
+    if folder and not database_url:
+        database_url = "sqlite:///" + os.path.join(folder, "cheeseshop.sqlite")
+    _check_extras(storage, database_url)
     storage_options = _storage_options(
-        values["storage"],
+        storage,
         {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in raw.items()
          if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment},
         {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in environment.items()
          if k.startswith(STORAGE_OPTION_PREFIX)},
     )
-    database_url = raw.get(DATABASE_URL, "").strip() or None
-    if values["data_dir"]:
-        folder = values["data_dir"]
-        if data_dir is not None or not database_url:
-            database_url = "sqlite:///" + os.path.join(folder, "cheeseshop.sqlite")
-        if data_dir is not None or values["storage"] == "filesystem" and "path" not in storage_options:
-            values["storage"] = "filesystem"
-            storage_options = {"path": os.path.join(folder, "files")}
+    if folder and storage == "filesystem":
+        storage_options.setdefault("path", os.path.join(folder, "files"))
     database_options = {
         key.removeprefix("sqlalchemy."): value
         for key, value in raw.items()

@@ -38,14 +38,31 @@ def create_user(dbsession, username, password, email=None) -> User:
             f"Invalid username {username!r}: use letters, digits, '.', '_' and '-', "
             "starting and ending with a letter or digit, at most 50 characters."
         )
-    if not password:
-        raise AccountError("The password must not be empty.")
+    _check_password(password)
     if find_user(dbsession, username) is not None:
         raise AccountError(f"User {username!r} already exists.")
     user = User(username=username, email=email, password_hash=hash_password(password))
     dbsession.add(user)
     dbsession.flush()
     return user
+
+
+def _check_password(password):
+    if not password:
+        raise AccountError("The password must not be empty.")
+
+
+def set_password(dbsession, username, password) -> User:
+    user = find_user(dbsession, username)
+    if user is None:
+        raise AccountError(f"No user {username!r}.")
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    return user
+
+
+def list_users(dbsession) -> list[User]:
+    return list(dbsession.scalars(select(User).order_by(User.username)))
 
 
 def find_user(dbsession, username) -> User | None:

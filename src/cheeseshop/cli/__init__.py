@@ -5,27 +5,45 @@ directory is ``./var`` (SQLite and a files folder, the embedded default).
 """
 
 import click
+import sqlalchemy.exc
+from pyramid.exceptions import ConfigurationError
 
-from .context import pass_env, Environment  # noqa: F401
-from .database import db
-from .projects import status, unyank, yank
-from .serve import serve
-from .storage_commands import fsck, storage
-from .users import user
+from cheeseshop.cli.context import Environment
+from cheeseshop.cli.database import db
+from cheeseshop.cli.projects import status, unyank, yank
+from cheeseshop.cli.serve import serve
+from cheeseshop.cli.storage_commands import fsck, storage
+from cheeseshop.cli.users import user
+from cheeseshop.storage.errors import StorageError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CommandLine(click.Group):
+    """Failures of the machine or the configuration end in one ``Error:``
+    line and exit 1, never a traceback; a traceback means a bug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ConfigurationError, StorageError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlalchemy.exc.OperationalError as exc:
+            raise click.ClickException(f"the database: {exc.orig}") from exc
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+
+
+@click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cheeseshop", prog_name="cheeseshop")
 @click.option(
     "--data",
     "data_dir",
-    type=click.Path(file_okay=False),
     help="Data directory of the embedded default: SQLite and files (default ./var).",
 )
 @click.option(
     "-c",
     "--config",
     "config_uri",
-    type=click.Path(dir_okay=False),
     help="A Pyramid ini file (e.g. production.ini).",
 )
 @click.pass_context

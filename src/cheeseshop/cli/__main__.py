@@ -1,3 +1,3 @@
-from . import main
+from cheeseshop.cli import main
 
 main(prog_name="cheeseshop")

@@ -97,9 +97,13 @@ class Environment:
     def upgrade_database(self):
         try:
             migrations.upgrade(self.database_url)
-        except (sqlalchemy.exc.DBAPIError, OSError) as exc:
+        except sqlalchemy.exc.DBAPIError as exc:
             raise click.ClickException(
-                f"{self.where}: cannot create or upgrade the database ({getattr(exc, 'orig', exc)})"
+                f"cannot create or upgrade the {migrations.describe(self.database_url)} ({exc.orig})"
+            ) from exc
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot create the {migrations.describe(self.database_url)} ({exc.strerror})"
             ) from exc
 
     def prepare_database(self, create=False):

@@ -1,6 +1,6 @@
 import click
 
-from .context import pass_env
+from cheeseshop.cli.context import pass_env
 
 
 @click.group()

@@ -2,7 +2,7 @@ import click
 
 from cheeseshop.catalog import projects, releases
 from cheeseshop.catalog.projects import CatalogError, ProjectStatus
-from .context import pass_env
+from cheeseshop.cli.context import pass_env
 
 
 def _run(env, action, *args, **kwargs):

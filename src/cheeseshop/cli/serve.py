@@ -7,7 +7,7 @@ import time
 
 import click
 
-from .context import pass_env
+from cheeseshop.cli.context import pass_env
 
 # One process by default, the smallest footprint for a laptop index; a
 # worker per core (--workers) is what lets reads use a bigger machine, since
@@ -17,8 +17,12 @@ DEFAULT_WORKERS = 1
 
 @click.command()
 @click.option("--host", help="Address to listen on [default: the ini's listen, else 127.0.0.1].")
-@click.option("--port", type=int, help="Port [default: the ini's listen, else 6543].")
-@click.option("--threads", type=int, help="Threads per worker [default: the ini's, else 8].")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port [default: the ini's listen, else 6543]."
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 1024), help="Threads per worker [default: the ini's, else 8]."
+)
 @click.option(
     "--workers",
     default=DEFAULT_WORKERS,
@@ -30,18 +34,13 @@ DEFAULT_WORKERS = 1
 @pass_env
 def serve(env, host, port, threads, workers):
     """Serve the index with waitress, in the foreground."""
-    from pyramid.exceptions import ConfigurationError
-
     from cheeseshop.api.upload import FORM_OVERHEAD
     from cheeseshop.app import make_app
-    from cheeseshop.settings import expand_environment
+    from cheeseshop.settings import expand_environment, parse_whole_number
 
     env.setup_logging()
     _return_freed_memory()
-    try:
-        app = make_app(env.settings)
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    app = make_app(env.settings)
     limit = env.settings.max_file_size
     options = {
         "threads": 8,
@@ -58,16 +57,20 @@ def serve(env, host, port, threads, workers):
     listen_port = server.pop("port", listen_port)
     # The rest of [server:main] (trusted_proxy, timeouts, ...) goes to waitress;
     # a body limit there never undercuts cheeseshop.max_file_size.
-    body_limit = max(options["max_request_body_size"], int(server.pop("max_request_body_size", 0)))
+    body_limit = max(
+        options["max_request_body_size"],
+        parse_whole_number("max_request_body_size", server.pop("max_request_body_size", "0")),
+    )
     options.update(server, max_request_body_size=body_limit)
     if threads is not None:
         options["threads"] = threads
     host = host or listen_host
-    port = port or int(listen_port)
+    port = port or parse_whole_number("[server:main] listen port", listen_port)
     try:
         listener = _listen(host, port)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from exc
     click.echo(f"cheeseshop serving http://{host}:{port}/ with {workers} worker(s)", err=True)
     if workers == 1:
         _serve(app, listener, options)

@@ -3,7 +3,13 @@ import sys
 import click
 
 from cheeseshop.accounts import users as accounts
-from .context import pass_env
+from cheeseshop.cli.context import pass_env
+
+
+def read_password(from_stdin):
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @click.group()
@@ -18,13 +24,45 @@ def user():
 @pass_env
 def add(env, name, email, password_stdin):
     """Create the user NAME (prompts for the password)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password_stdin)
     with env.dbsession() as dbsession:
         try:
             accounts.create_user(dbsession, name, password, email=email)
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {name}")
+
+
+@user.command("list")
+@pass_env
+def list_(env):
+    """Every user: name, e-mail, created, and whether it may sign in."""
+    with env.dbsession() as dbsession:
+        rows = [
+            (u.username, u.email or "-", u.created.strftime("%Y-%m-%d %H:%M"),
+             "active" if u.is_active else "disabled")
+            for u in accounts.list_users(dbsession)
+        ]
+    if not rows:
+        click.echo("no users; add one with 'cheeseshop user add NAME'", err=True)
+        return
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@pass_env
+def passwd(env, name, password_stdin):
+    """Set the password of the user NAME (prompts for it)."""
+    with env.dbsession() as dbsession:
+        if accounts.find_user(dbsession, name) is None:
+            raise click.ClickException(f"No user {name!r}.")
+        password = read_password(password_stdin)
+        try:
+            accounts.set_password(dbsession, name, password)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {name} changed")

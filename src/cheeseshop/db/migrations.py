@@ -77,9 +77,9 @@ def prepare(url):
         try:
             upgrade(url)
         except sqlalchemy.exc.DBAPIError as exc:
-            raise SchemaError(f"sqlalchemy.url: cannot use the SQLite database ({exc.orig})") from exc
+            raise SchemaError(f"cannot use the {describe(url)} ({exc.orig})") from exc
         except OSError as exc:
-            raise SchemaError(f"sqlalchemy.url: cannot create {describe(url)} ({exc.strerror})") from exc
+            raise SchemaError(f"cannot create the {describe(url)} ({exc.strerror})") from exc
         return
     engine = sqlalchemy.create_engine(url)
     try:

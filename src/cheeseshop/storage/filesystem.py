@@ -26,7 +26,12 @@ class FilesystemStorage:
         path = settings.storage_option("path")
         if not path:
             raise StorageError("cheeseshop.storage.path (CHEESESHOP_STORAGE_PATH) is not set")
-        os.makedirs(path, exist_ok=True)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder {path} ({exc.strerror})") from exc
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise StorageError(f"cannot write in the folder {path}")
         return cls(path)
 
     def _path(self, key):
