@@ -28,5 +28,9 @@ echo "== client tools in $clients_venv"
 "$clients_venv/bin/python" -m pip install -q -r requirements/clients.txt
 export CHEESESHOP_CLIENTS_VENV="$clients_venv"
 
+echo "== ruff"
+python3 -m ruff check .
+python3 -m ruff format --check .
+
 echo "== pytest"
 exec python3 -m pytest "$@"

@@ -127,6 +127,3 @@ class FilesystemStorage:
             os.unlink(os.path.join(self.root, *check_key(folder).split("/"), base))
         except FileNotFoundError:
             pass
-
-    def free_space(self):
-        return shutil.disk_usage(self.root).free

@@ -29,7 +29,6 @@ TRANSFER = TransferConfig(
     max_concurrency=1,
     use_threads=False,
 )
-READ_BLOCK = 1024 * 1024
 
 
 class _CountingReader:
