@@ -1,7 +1,6 @@
 """Files in a folder: ``cheeseshop.storage.path``."""
 
 import os
-import shutil
 import tempfile
 
 from zope.interface import implementer
