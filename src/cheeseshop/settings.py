@@ -94,6 +94,19 @@ SETTINGS = {
         Setting("cheeseshop.max_file_size", str(1024**3), parse_whole_number),
         Setting("cheeseshop.page_cache_bytes", str(64 * 1024**2), parse_whole_number),
         Setting("cheeseshop.sqlite_busy_timeout", "30000", parse_whole_number),
+        # Bounds on what one request may cost (docs/operations.rst, "Limits").
+        Setting("cheeseshop.upload.max_fields", "4000", parse_whole_number),
+        Setting("cheeseshop.upload.max_field_size", str(1024**2), parse_whole_number),
+        Setting("cheeseshop.upload.max_form_size", str(8 * 1024**2), parse_whole_number),
+        Setting("cheeseshop.upload.max_field_values", "1000", parse_whole_number),
+        Setting("cheeseshop.upload.max_description_size", str(512 * 1024), parse_whole_number),
+        Setting("cheeseshop.upload.readme_seconds", "5", parse_whole_number),
+        Setting("cheeseshop.archive.max_members", "50000", parse_whole_number),
+        Setting("cheeseshop.archive.max_inflated_size", str(1024**3), parse_whole_number),
+        Setting("cheeseshop.archive.max_metadata_size", str(1024**2), parse_whole_number),
+        Setting("cheeseshop.login.max_failures_per_address", "30", parse_whole_number),
+        Setting("cheeseshop.login.max_failures_per_user", "10", parse_whole_number),
+        Setting("cheeseshop.login.failure_window", "900", parse_whole_number),
     )
 }
 
@@ -111,9 +124,27 @@ class Settings:
     max_file_size: int
     page_cache_bytes: int
     sqlite_busy_timeout: int
+    upload_max_fields: int
+    upload_max_field_size: int
+    upload_max_form_size: int
+    upload_max_field_values: int
+    upload_max_description_size: int
+    upload_readme_seconds: int
+    archive_max_members: int
+    archive_max_inflated_size: int
+    archive_max_metadata_size: int
+    login_max_failures_per_address: int
+    login_max_failures_per_user: int
+    login_failure_window: int
     # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
     # never a cheeseshop.* key, so this object is their only source.
     pyramid: Mapping[str, object]
+
+    @property
+    def upload_body_limit(self) -> int:
+        """The largest upload request body: the file, the other fields, and
+        room for each part's headers."""
+        return self.max_file_size + self.upload_max_form_size + 1024 * self.upload_max_fields
 
     def require_database_url(self) -> str:
         if not self.database_url:
