@@ -1,25 +1,17 @@
-"""The legacy upload API at ``/legacy/``: parse the form, authorize, hand over
-to :mod:`cheeseshop.uploads`."""
+"""The legacy upload API at ``/legacy/``: authenticate, read the body within
+its limits, authorize, hand over to :mod:`cheeseshop.publishing`."""
 
 import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from cheeseshop.publishing import form as upload_form
-from cheeseshop.publishing import inspection, recording
+from cheeseshop.publishing import form_body, inspection, recording
 from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.publishing.receiving import file_too_large_message
 from cheeseshop.security.permissions import Permission
 from cheeseshop.api.resources import LegacyUpload
 from cheeseshop.api.responses import error
-
-# Room for the form's other fields around the file itself.
-FORM_OVERHEAD = 16 * 1024 * 1024
-
-
-def max_file_size(request):
-    return request.registry.cheeseshop_settings.max_file_size
-
 
 def _user(request):
     """The authenticated uploader; 401 (challenge) or 403 otherwise."""
@@ -41,12 +33,19 @@ def _may_upload(request, project):
 
 
 def _authorize(request, user, upload):
-    context = request.context.project(upload.normalized_name)
+    """The project, locked, if ``user`` may upload to it (None: a new one)."""
+    return _permitted(request, user, upload, request.context.project(upload.normalized_name))
+
+
+def _authorize_before_reading(request, user, upload):
+    _permitted(request, user, upload, request.context.project_as_read(upload.normalized_name))
+
+
+def _permitted(request, user, upload, context):
     if not request.has_permission(Permission.UPLOAD, context):
-        raise error(
-            403,
-            f"The user '{user.username}' isn't allowed to upload to project "
-            f"'{upload.name}'.",
+        raise UploadRejected(
+            f"The user '{user.username}' isn't allowed to upload to project '{upload.name}'.",
+            status=403,
         )
     return context.project
 
@@ -58,48 +57,67 @@ def list_classifiers(request):
 
 @view_config(context=LegacyUpload, name="", request_method="POST", require_csrf=False)
 def legacy_action(request):
-    limit = max_file_size(request)
-    if request.content_length and request.content_length > limit + FORM_OVERHEAD:
-        raise error(413, file_too_large_message(limit))
+    settings = request.registry.cheeseshop_settings
+    if request.content_length and request.content_length > settings.upload_body_limit:
+        # From the header alone: nothing of the body is read.
+        raise error(413, file_too_large_message(settings.max_file_size))
+    # Credentials come in the headers: an anonymous or unknown caller costs
+    # no parsing at all.
+    user = _user(request)
     try:
-        form = request.POST
-    except ValueError as exc:  # webob's multipart parser, on a malformed body
-        raise error(400, f"Malformed upload form: {exc}") from exc
-    action = form.get(":action")
-    getall = form.getall
-    try:
-        if action == "file_upload":
-            return _file_upload(request, _user(request), form, getall, limit)
-        if action == "submit":
-            user = _user(request)
-            upload = upload_form.read_upload(getall)
-            project = _authorize(request, user, upload)
-            recording.register(
-                request.dbsession, user, project, upload, lambda p: _may_upload(request, p)
-            )
-            return Response("OK", content_type="text/plain")
-        if action == "verify":
-            upload_form.read_upload(getall)
-            return Response("OK", content_type="text/plain")
+        body = form_body.read_body(
+            request.body_file, request.headers.get("Content-Type", ""),
+            request.content_length, form_body.FormLimits.from_settings(settings),
+        )
     except UploadRejected as exc:
         raise error(exc.status, str(exc)) from exc
-    raise error(400, f"Unknown or missing ':action' {action!r}: use file_upload.")
+    try:
+        return _dispatch(request, user, body, settings)
+    except UploadRejected as exc:
+        raise error(exc.status, str(exc)) from exc
+    finally:
+        body.close()
 
 
-def _file_upload(request, user, form, getall, limit):
-    if form.get("protocol_version", "1") != "1":
-        raise error(400, "Unknown protocol_version; use 1.")
-    content = form.get("content")
-    if content is None or not hasattr(content, "file"):
-        raise error(400, "Upload payload does not have a file ('content' field).")
-    upload = upload_form.read_upload(getall, content.filename)
+def _dispatch(request, user, body, settings):
+    action = body.get(":action")
+    limits = upload_form.FieldLimits.from_settings(settings)
+    if action == "file_upload":
+        return _file_upload(request, user, body, settings, limits)
+    if action == "submit":
+        upload = upload_form.read_upload(body.getall, limits=limits)
+        _authorize_before_reading(request, user, upload)
+        project = _authorize(request, user, upload)
+        recording.register(
+            request.dbsession, user, project, upload,
+            settings.upload_readme_seconds,
+            lambda p: _may_upload(request, p),
+        )
+        return Response("OK", content_type="text/plain")
+    if action == "verify":
+        upload_form.read_upload(body.getall, limits=limits)
+        return Response("OK", content_type="text/plain")
+    raise UploadRejected(f"Unknown or missing ':action' {str(action)[:40]!r}: use file_upload.")
+
+
+def _file_upload(request, user, body, settings, limits):
+    if body.get("protocol_version", "1") != "1":
+        raise UploadRejected("Unknown protocol_version; use 1.")
+    content = body.content
+    if content is None:
+        raise UploadRejected("Upload payload does not have a file ('content' field).")
+    upload = upload_form.read_upload(body.getall, content.filename, limits=limits)
+    # Refused before the archive is opened when the user may not upload here.
+    _authorize_before_reading(request, user, upload)
     digests = {
-        "md5": form.get("md5_digest"),
-        "sha256": form.get("sha256_digest"),
-        "blake2_256": form.get("blake2_256_digest"),
+        "md5": body.get("md5_digest"),
+        "sha256": body.get("sha256_digest"),
+        "blake2_256": body.get("blake2_256_digest"),
     }
     # The bytes are checked before the project is looked up (and locked).
-    checked = inspection.check_file(upload, content.file, digests, limit)
+    checked = inspection.check_file(
+        upload, content.file, digests, inspection.InspectionLimits.from_settings(settings)
+    )
     try:
         project = _authorize(request, user, upload)
         result = recording.add_file(

@@ -31,15 +31,13 @@ class CatalogError(LookupError):
     made; ``str()`` says which."""
 
 
-def find_project(dbsession, name) -> Project | None:
-    """The project called ``name`` (any spelling), locked for the rest of the
-    transaction so that its serials are taken in order; None when there is
-    none."""
-    return dbsession.scalar(
-        select(Project)
-        .where(Project.normalized_name == packaging.utils.canonicalize_name(name, validate=False))
-        .with_for_update()
+def find_project(dbsession, name, *, lock=True) -> Project | None:
+    """The project called ``name`` (any spelling), or None. ``lock``: locked
+    for the rest of the transaction, so that its serials are taken in order."""
+    query = select(Project).where(
+        Project.normalized_name == packaging.utils.canonicalize_name(name, validate=False)
     )
+    return dbsession.scalar(query.with_for_update() if lock else query)
 
 
 def get_project(dbsession, name) -> Project:

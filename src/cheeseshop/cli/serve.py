@@ -14,6 +14,16 @@ from cheeseshop.cli.context import pass_env
 # Python runs one thread at a time per process.
 DEFAULT_WORKERS = 1
 
+# Slow clients hold connections, never threads (waitress reads a request
+# whole before a thread runs it); these bound how many they may hold and for
+# how long. An ini's [server:main] may change them.
+SLOW_CLIENT_LIMITS = {
+    "connection_limit": 200,  # open connections per worker; more wait in the backlog
+    "channel_timeout": 60,  # seconds a connection may stay idle
+    "cleanup_interval": 15,
+    "inbuf_overflow": 512 * 1024,  # request bodies past this spool to disk
+}
+
 
 @click.command()
 @click.option("--host", help="Address to listen on [default: the ini's listen, else 127.0.0.1].")
@@ -34,19 +44,21 @@ DEFAULT_WORKERS = 1
 @pass_env
 def serve(env, host, port, threads, workers):
     """Serve the index with waitress, in the foreground."""
-    from cheeseshop.api.upload import FORM_OVERHEAD
     from cheeseshop.app import make_app
     from cheeseshop.settings import expand_environment, parse_whole_number
 
     env.setup_logging()
     _return_freed_memory()
     app = make_app(env.settings)
-    limit = env.settings.max_file_size
     options = {
         "threads": 8,
-        # Let the app answer oversized uploads with its own 413 message.
-        "max_request_body_size": limit + 2 * FORM_OVERHEAD,
+        # Bodies larger than an upload may be are refused from their
+        # Content-Length, before anything is read (and chunked ones as soon
+        # as they pass it): waitress reads a request whole before the app
+        # sees it, so this is the bound on what a caller can make it spool.
+        "max_request_body_size": env.settings.upload_body_limit,
         "ident": "cheeseshop",
+        **SLOW_CLIENT_LIMITS,
     }
     listen_host, listen_port = "127.0.0.1", 6543
     server = {k: expand_environment(k, v) for k, v in env.server_settings().items()}
@@ -56,12 +68,10 @@ def serve(env, host, port, threads, workers):
     listen_host = server.pop("host", listen_host)
     listen_port = server.pop("port", listen_port)
     # The rest of [server:main] (trusted_proxy, timeouts, ...) goes to waitress;
-    # a body limit there never undercuts cheeseshop.max_file_size.
-    body_limit = max(
-        options["max_request_body_size"],
-        parse_whole_number("max_request_body_size", server.pop("max_request_body_size", "0")),
-    )
-    options.update(server, max_request_body_size=body_limit)
+    # the body limit is cheeseshop's own (cheeseshop.max_file_size and the
+    # cheeseshop.upload.* limits), whatever the ini says.
+    server.pop("max_request_body_size", None)
+    options.update(server)
     if threads is not None:
         options["threads"] = threads
     host = host or listen_host

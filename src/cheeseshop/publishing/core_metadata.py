@@ -28,8 +28,8 @@ STRING_FIELDS = packaging.metadata._STRING_FIELDS
 _FIELDS_ADDED_IN_1_1 = {"classifiers", "download_url", "requires", "provides", "obsoletes"}
 
 
-def metadata_from_form(getall) -> packaging.metadata.Metadata:
-    """Validated core metadata from the upload form.
+def raw_from_form(getall) -> dict:
+    """The upload form's core metadata, as packaging's RawMetadata keys.
 
     ``getall(field)`` returns the list of values the form has for a field.
     """
@@ -57,29 +57,76 @@ def metadata_from_form(getall) -> packaging.metadata.Metadata:
         raw["metadata_version"] = "1.1"
     if "metadata_version" not in raw:
         raise InvalidDistribution("'metadata_version' is a required field.")
-    metadata = _validated(raw)
-    if metadata.classifiers:
-        for classifier in metadata.classifiers:
-            if classifier in trove_classifiers.deprecated_classifiers:
-                raise InvalidDistribution(
-                    f"Invalid value for classifiers. Error: Classifier {classifier!r} "
-                    "has been deprecated."
-                )
-            if classifier not in trove_classifiers.classifiers:
-                raise InvalidDistribution(
-                    f"Invalid value for classifiers. Error: Classifier {classifier!r} "
-                    "is not a valid classifier."
-                )
+    return raw
+
+
+def metadata_from_form(getall) -> packaging.metadata.Metadata:
+    """Validated core metadata from the upload form."""
+    return validated(raw_from_form(getall))
+
+
+def validated(raw, what="metadata") -> packaging.metadata.Metadata:
+    metadata = _validated(raw, what)
+    for classifier in metadata.classifiers or ():
+        if classifier in trove_classifiers.deprecated_classifiers:
+            raise InvalidDistribution(
+                f"Invalid value for classifiers. Error: Classifier {classifier!r} "
+                "has been deprecated."
+            )
+        if classifier not in trove_classifiers.classifiers:
+            raise InvalidDistribution(
+                f"Invalid value for classifiers. Error: Classifier {classifier!r} "
+                "is not a valid classifier."
+            )
     return metadata
+
+
+def raw_from_file(data: bytes, what: str) -> dict:
+    """A METADATA or PKG-INFO file's fields, as packaging's RawMetadata keys
+    (distutils' "UNKNOWN" placeholders left out, as from the form)."""
+    try:
+        raw, _unparsed = packaging.metadata.parse_email(data)
+    except ValueError as exc:
+        raise InvalidDistribution(f"Invalid {what}: {exc}") from exc
+    for key, value in list(raw.items()):
+        if isinstance(value, str) and not _is_given(value):
+            del raw[key]
+        elif isinstance(value, list):
+            raw[key] = [v for v in value if not isinstance(v, str) or _is_given(v)]
+    return raw
 
 
 def metadata_from_file(data: bytes, what: str) -> packaging.metadata.Metadata:
     """Validated core metadata from a METADATA or PKG-INFO file."""
-    try:
-        raw, unparsed = packaging.metadata.parse_email(data)
-    except ValueError as exc:
-        raise InvalidDistribution(f"Invalid {what}: {exc}") from exc
-    return _validated(raw, what=what)
+    return validated(raw_from_file(data, what), what=what)
+
+
+# Free text that clients re-wrap when they copy it into the form.
+_TEXT_FIELDS = {"description", "license", "summary"}
+
+
+def contradiction(form_raw: dict, file_raw: dict) -> str | None:
+    """The first field for which the form says something the file does not
+    (None when they agree). Fields only the file has are no contradiction:
+    the file's metadata is what is recorded and served."""
+    for key, value in form_raw.items():
+        if key == "metadata_version":  # distutils sends 1.0 for 1.1 files
+            continue
+        if _comparable(key, value) != _comparable(key, file_raw.get(key)):
+            return key
+    return None
+
+
+def _comparable(key, value):
+    if value is None:
+        return None
+    if key in _TEXT_FIELDS:
+        return " ".join(value.split())
+    if key == "project_urls":
+        return {k.strip(): v.strip() for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted(" ".join(v.split()) for v in value)
+    return " ".join(value.split())
 
 
 def _validated(raw, what="metadata"):

@@ -7,9 +7,10 @@ import packaging.utils
 import packaging.version
 
 from cheeseshop.publishing import readme
-from cheeseshop.publishing.core_metadata import metadata_from_form
+from cheeseshop.publishing.core_metadata import raw_from_form, validated
 from cheeseshop.publishing.errors import InvalidDistribution, UploadRejected
 from cheeseshop.publishing.filenames import DistributionFilename, parse_filename
+from cheeseshop.publishing.receiving import format_size
 
 
 PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -18,9 +19,25 @@ PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 FILETYPES = {"sdist": "sdist", "bdist_wheel": "bdist_wheel"}
 
 
+@dataclasses.dataclass(frozen=True)
+class FieldLimits:
+    max_field_values: int  # values of one multi-valued field (classifiers, ...)
+    max_description_size: int  # bytes of the description (the README)
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(settings.upload_max_field_values, settings.upload_max_description_size)
+
+
+# What the database's columns hold.
+MAX_NAME_LENGTH = 200
+MAX_VERSION_LENGTH = 100
+
+
 @dataclasses.dataclass
 class Upload:
-    metadata: object  # packaging.metadata.Metadata
+    metadata: object  # packaging.metadata.Metadata, as the form says
+    raw: dict  # the form's metadata fields, to compare with the file's
     filename: DistributionFilename | None
 
     @property
@@ -32,13 +49,17 @@ class Upload:
         return packaging.utils.canonicalize_name(self.metadata.name)
 
 
-def read_upload(getall, filename=None) -> Upload:
+def read_upload(getall, filename=None, *, limits) -> Upload:
     """Check what the form says about the file before reading its bytes
     (``filename`` None: a metadata-only ``register``)."""
     for required in ("name", "version"):
         if not [v for v in getall(required) if v.strip()]:
             raise UploadRejected(f"'{required}' is a required field.")
     name = getall("name")[0].strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise UploadRejected(
+            f"Invalid value for name: {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters."
+        )
     if not _valid_project_name(name):
         raise UploadRejected(
             f"Invalid value for name. Error: {name!r} is not a valid project name: "
@@ -46,6 +67,11 @@ def read_upload(getall, filename=None) -> Upload:
             "'-', '_' and '.'."
         )
     version = getall("version")[0].strip()
+    if len(version) > MAX_VERSION_LENGTH:
+        raise UploadRejected(
+            f"Invalid value for version: {version[:40]!r}... is longer than "
+            f"{MAX_VERSION_LENGTH} characters."
+        )
     try:
         packaging.version.Version(version)
     except packaging.version.InvalidVersion:
@@ -54,7 +80,9 @@ def read_upload(getall, filename=None) -> Upload:
             "(see https://packaging.python.org/specifications/version-specifiers/)."
         ) from None
     try:
-        metadata = metadata_from_form(getall)
+        raw = raw_from_form(getall)
+        check_sizes(raw, limits)
+        metadata = validated(raw)
         parsed = parse_filename(filename) if filename is not None else None
     except InvalidDistribution as exc:
         raise UploadRejected(str(exc)) from exc
@@ -65,7 +93,26 @@ def read_upload(getall, filename=None) -> Upload:
             raise UploadRejected(str(exc)) from exc
     if parsed is not None:
         _check_filename(getall, parsed, metadata)
-    return Upload(metadata, parsed)
+    return Upload(metadata, raw, parsed)
+
+
+def check_sizes(raw, limits):
+    """Bounds on what rendering and validating the metadata may cost."""
+    for key, value in raw.items():
+        if isinstance(value, list | dict) and len(value) > limits.max_field_values:
+            raise InvalidDistribution(
+                f"Invalid value for {key}: {len(value)} values; the limit is "
+                f"{limits.max_field_values}."
+            )
+    description = raw.get("description") or ""
+    size = len(description.encode())
+    if size > limits.max_description_size:
+        raise InvalidDistribution(
+            f"The description is too large: {size} bytes; the limit is "
+            f"{format_size(limits.max_description_size)}. Shorten the README."
+        )
+
+
 
 
 def _check_filename(getall, parsed, metadata):

@@ -1,13 +1,36 @@
-"""A received file checked against its form: digests, archive, metadata inside,
-README. Touches no database."""
+"""A received file checked against its form: digests, archive, the metadata
+inside, README. Touches no database.
+
+The file's own METADATA (wheels) or PKG-INFO (sdists) is the truth about it:
+it is what installers read (PEP 658) and what the index records and serves;
+a form that says otherwise is refused, naming the field.
+"""
 
 import dataclasses
 
 import packaging.utils
 
 from cheeseshop.publishing import archives, readme, receiving
-from cheeseshop.publishing.core_metadata import metadata_from_file
+from cheeseshop.publishing.core_metadata import contradiction, raw_from_file, validated
 from cheeseshop.publishing.errors import FileTooLarge, InvalidDistribution, UploadRejected
+from cheeseshop.publishing.form import FieldLimits, check_sizes
+
+
+@dataclasses.dataclass(frozen=True)
+class InspectionLimits:
+    max_file_size: int
+    archive: archives.ArchiveLimits
+    fields: FieldLimits
+    readme_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(
+            max_file_size=settings.max_file_size,
+            archive=archives.ArchiveLimits.from_settings(settings),
+            fields=FieldLimits.from_settings(settings),
+            readme_seconds=settings.upload_readme_seconds,
+        )
 
 
 @dataclasses.dataclass
@@ -15,6 +38,7 @@ class CheckedFile:
     """An upload's bytes, received and checked; nothing stored yet."""
 
     received: receiving.ReceivedFile
+    metadata: object  # packaging.metadata.Metadata: the file's own
     core_metadata: bytes | None  # the wheel's METADATA (PEP 658)
     description_html: str | None
 
@@ -22,12 +46,12 @@ class CheckedFile:
         self.received.close()
 
 
-def check_file(upload, stream, digests, max_file_size) -> CheckedFile:
+def check_file(upload, stream, digests, limits: InspectionLimits) -> CheckedFile:
     """Receive the bytes and check them against the form: digests, archive,
     metadata inside, README. Touches no database, so it runs before the
     upload takes any lock."""
     try:
-        received = receiving.receive(stream, max_file_size)
+        received = receiving.receive(stream, limits.max_file_size)
     except FileTooLarge as exc:
         raise UploadRejected(str(exc), status=413) from exc
     try:
@@ -35,44 +59,56 @@ def check_file(upload, stream, digests, max_file_size) -> CheckedFile:
             receiving.check_digests(received, **digests)
         except InvalidDistribution as exc:
             raise UploadRejected(str(exc)) from exc
-        core_metadata = _inspect(received, upload)
-        return CheckedFile(received, core_metadata, render_readme(upload.metadata))
+        data, metadata = _inspect(received, upload, limits)
+        html = render_readme(metadata, limits.readme_seconds)
+        core_metadata = data if upload.filename.packagetype == "bdist_wheel" else None
+        return CheckedFile(received, metadata, core_metadata, html)
     except BaseException:
         received.close()
         raise
 
 
-def _inspect(received, upload):
-    """The wheel's METADATA (for PEP 658), after checking the archive agrees
-    with the form; None for sdists."""
+def _inspect(received, upload, limits):
+    """(the metadata file's bytes, its validated metadata), after checking
+    that the archive and the form agree."""
+    filename = upload.filename
     try:
-        if upload.filename.packagetype == "bdist_wheel":
-            data = archives.wheel_metadata(received.file, upload.filename)
-            inside = metadata_from_file(data, "METADATA in the wheel")
+        if filename.packagetype == "bdist_wheel":
+            what = "METADATA in the wheel"
+            data = archives.wheel_metadata(received.file, filename, limits.archive)
         else:
-            data = None
-            inside = metadata_from_file(
-                archives.sdist_pkg_info(received.file, upload.filename), "PKG-INFO"
-            )
+            what = "PKG-INFO"
+            data = archives.sdist_pkg_info(received.file, filename, limits.archive)
+        raw = raw_from_file(data, what)
+        check_sizes(raw, limits.fields)
+        metadata = validated(raw, what=what)
     except InvalidDistribution as exc:
         raise UploadRejected(str(exc)) from exc
     finally:
         received.file.seek(0)
-    if packaging.utils.canonicalize_name(inside.name) != upload.normalized_name:
+    if packaging.utils.canonicalize_name(metadata.name) != upload.normalized_name:
         raise UploadRejected(
-            f"The name in the file's metadata ({inside.name!r}) does not match the "
+            f"The name in the file's metadata ({metadata.name!r}) does not match the "
             f"form's ({upload.name!r})."
         )
-    if inside.version != upload.metadata.version:
+    if metadata.version != upload.metadata.version:
         raise UploadRejected(
-            f"The version in the file's metadata ({inside.version}) does not match "
+            f"The version in the file's metadata ({metadata.version}) does not match "
             f"the form's ({upload.metadata.version})."
         )
-    return data
+    field = contradiction(upload.raw, raw)
+    if field is not None:
+        raise UploadRejected(
+            f"The form's {field} does not match the {what} of {filename.filename!r}: "
+            "upload the metadata the file carries (as twine does)."
+        )
+    return data, metadata
 
 
-def render_readme(metadata):
+def render_readme(metadata, seconds):
     try:
-        return readme.render(metadata.description, metadata.description_content_type)
+        return readme.render_bounded(
+            metadata.description, metadata.description_content_type, seconds
+        )
     except readme.ReadmeError as exc:
         raise UploadRejected(str(exc)) from exc

@@ -1,6 +1,9 @@
 """Render a project's README the way pypi.org does (readme_renderer)."""
 
 import email.message
+import json
+import subprocess
+import sys
 
 import readme_renderer.markdown
 import readme_renderer.rst
@@ -66,3 +69,35 @@ def render(text, content_type_value):
             "Check it with 'twine check' before uploading."
         )
     return rendered
+
+
+# READMEs up to this size render in the request's own process: docutils and
+# the Markdown renderer need well under a second for them. Larger ones render
+# in a child process with a CPU and memory budget, since their cost grows
+# faster than their size (256 KiB of reStructuredText: over 10 s of CPU).
+IN_PROCESS_SIZE = 32 * 1024
+WORKER_MEMORY = 1024**3
+
+
+def render_bounded(text, content_type_value, seconds):
+    """:func:`render`, within ``seconds`` of CPU and a memory budget; a
+    README that needs more is a ReadmeError saying so."""
+    if not text or len(text.encode()) <= IN_PROCESS_SIZE:
+        return render(text, content_type_value)
+    command = [sys.executable, "-m", "cheeseshop.publishing.readme_worker", str(seconds), str(WORKER_MEMORY)]
+    request = json.dumps({"text": text, "content_type": content_type_value})
+    try:
+        done = subprocess.run(
+            command, input=request.encode(), capture_output=True, timeout=seconds * 2 + 5
+        )
+    except subprocess.TimeoutExpired:
+        done = None
+    if done is None or done.returncode != 0:
+        raise ReadmeError(
+            f"The description could not be rendered within {seconds} seconds of CPU and "
+            f"{WORKER_MEMORY // 1024**2} MiB: shorten or simplify the README."
+        )
+    answer = json.loads(done.stdout)
+    if "error" in answer:
+        raise ReadmeError(answer["error"])
+    return answer["html"]

@@ -16,6 +16,7 @@ from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import ProjectStatus, find_project
 from cheeseshop.models.catalog import File, Project, Release
 from cheeseshop.publishing.errors import UploadRejected
+from cheeseshop.publishing.filenames import parse_filename
 from cheeseshop.publishing.inspection import render_readme
 from cheeseshop.storage import keys
 from cheeseshop.storage.transaction import stored_bytes
@@ -68,40 +69,45 @@ def _existing_file(dbsession, project, upload, received):
             f"The same file was already uploaded as {same_bytes!r}; "
             "a file's contents can be uploaded only once."
         )
-    if upload.filename.packagetype == "sdist":
-        other = dbsession.scalar(
-            select(File.filename)
-            .join(Release)
-            .where(
-                Release.project_id == project.id,
-                Release.canonical_version
-                == packaging.utils.canonicalize_version(upload.metadata.version),
-                File.packagetype == "sdist",
-            )
+    same_kind = dbsession.scalars(
+        select(File.filename)
+        .join(Release)
+        .where(
+            Release.project_id == project.id,
+            Release.canonical_version == packaging.utils.canonicalize_version(upload.metadata.version),
+            File.packagetype == upload.filename.packagetype,
         )
-        if other is not None:
+    ).all()
+    if upload.filename.packagetype == "sdist" and same_kind:
+        raise UploadRejected(
+            f"Only one sdist may be uploaded per release; this one has {same_kind[0]!r}."
+        )
+    for other in same_kind:
+        # The same wheel under another spelling of its tag sets (their order).
+        parsed = parse_filename(other)
+        if (parsed.build, parsed.tags) == (upload.filename.build, upload.filename.tags):
             raise UploadRejected(
-                f"Only one sdist may be uploaded per release; this one has {other!r}."
+                f"File already exists: {other!r} is the same distribution "
+                f"as {upload.filename.filename!r} (same version, build and tags)."
             )
     return None
 
 
-def register(dbsession, user, project, upload, may_upload=lambda project: True):
-    """distutils' ``register``: the project and release, without a file."""
+def register(dbsession, user, project, upload, readme_seconds, may_upload=lambda project: True):
+    """distutils' ``register``: the project and release, as the form
+    describes them, without a file."""
     if project is not None and not ProjectStatus(project.status).accepts_uploads:
         raise UploadRejected(
             f"Project {project.name!r} is {project.status}: it accepts no new releases."
         )
-    return _release(
-        dbsession, user, project, upload, render_readme(upload.metadata), may_upload
-    )
+    html = render_readme(upload.metadata, readme_seconds)
+    return _release(dbsession, user, project, upload, upload.metadata, html, may_upload)
 
 
-def _claim_project(dbsession, user, upload, may_upload):
+def _claim_project(dbsession, user, upload, metadata, may_upload):
     """Create the upload's project, owned by ``user`` — or, when a
     concurrent upload created it first, take that one if ``user`` may upload
     to it."""
-    metadata = upload.metadata
     project = Project(name=metadata.name, normalized_name=upload.normalized_name)
     try:
         # A savepoint: on PostgreSQL the insert waits for the other
@@ -123,11 +129,11 @@ def _claim_project(dbsession, user, upload, may_upload):
     return project
 
 
-def _release(dbsession, user, project, upload, description_html, may_upload):
-    """The upload's release, creating it and its project as needed."""
-    metadata = upload.metadata
+def _release(dbsession, user, project, upload, metadata, description_html, may_upload):
+    """The upload's release, creating it (described by ``metadata``) and its
+    project as needed."""
     if project is None:
-        project = _claim_project(dbsession, user, upload, may_upload)
+        project = _claim_project(dbsession, user, upload, metadata, may_upload)
 
     canonical_version = packaging.utils.canonicalize_version(metadata.version)
     release = dbsession.scalar(
@@ -160,7 +166,9 @@ def _record(dbsession, storage, cleanup, user, project, upload, checked, may_upl
             cleanup.add(stored_key)
         storage.store(stored_key, stream, size)
 
-    release = _release(dbsession, user, project, upload, checked.description_html, may_upload)
+    release = _release(
+        dbsession, user, project, upload, checked.metadata, checked.description_html, may_upload
+    )
     project = release.project
     file = File(
         release=release,
@@ -168,7 +176,9 @@ def _record(dbsession, storage, cleanup, user, project, upload, checked, may_upl
         path=key,
         packagetype=upload.filename.packagetype,
         python_version=upload.filename.python_version,
-        requires_python=release.requires_python,
+        # Each file's own: wheels of one release may differ (PEP 503's
+        # data-requires-python is per file).
+        requires_python=_text_or_none(checked.metadata.requires_python),
         size=received.size,
         md5_digest=received.md5,
         sha256_digest=received.sha256,
@@ -195,6 +205,10 @@ def _record(dbsession, storage, cleanup, user, project, upload, checked, may_upl
     return Result(file, created=True)
 
 
+def _text_or_none(value):
+    return str(value) if value else None
+
+
 def _new_release(project, metadata, canonical_version, description_html):
     def strings(values):
         return [str(v) for v in values] if values else None
@@ -218,7 +232,7 @@ def _new_release(project, metadata, canonical_version, description_html):
         maintainer_email=metadata.maintainer_email,
         license=metadata.license,
         license_expression=metadata.license_expression,
-        requires_python=str(metadata.requires_python) if metadata.requires_python else None,
+        requires_python=_text_or_none(metadata.requires_python),
         license_files=strings(metadata.license_files),
         classifiers=strings(metadata.classifiers),
         platforms=strings(metadata.platforms),
