@@ -66,7 +66,10 @@ def _open_zip(file, filename, limits):
     # zipfile's own reader of the end record (it handles zip64 and comments):
     # the member count and directory size are checked before zipfile reads
     # the whole central directory into memory.
-    end = zipfile._EndRecData(file)
+    try:
+        end = zipfile._EndRecData(file)
+    except (OSError, struct.error) as exc:
+        raise _invalid(filename, f"not a valid zip archive ({exc})") from exc
     if end is None:
         raise _invalid(filename, "not a zip archive")
     members, directory_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
@@ -76,7 +79,7 @@ def _open_zip(file, filename, limits):
         raise _invalid(filename, "its central directory is larger than its members need")
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise _invalid(filename, f"not a valid zip archive ({exc})") from exc
     try:
         _check_zip_structure(archive, file, archive_size, filename)
