@@ -186,7 +186,7 @@ def _storage_options(storage, ini_options, environment_options):
     switching backends needs no clean-up."""
     from cheeseshop.storage import BUILTIN_OPTIONS, backend_class
 
-    known = backend_class(storage).OPTIONS
+    known = getattr(backend_class(storage), "OPTIONS", ())
     ignored = BUILTIN_OPTIONS - set(known)
     keys = [STORAGE_OPTION_PREFIX + o for o in known]
     for name in ini_options:
@@ -223,7 +223,7 @@ def _check_extras(storage, database_url):
             )
 
 
-def load(ini=None, environ=None, *, data_dir=None) -> Settings:
+def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     """The settings from an ini's ``[app:main]`` (a mapping) and the
     environment. ``data_dir`` is the command line's ``--data``: the database
     and the files are in that folder, whatever the environment says."""
@@ -238,7 +238,9 @@ def load(ini=None, environ=None, *, data_dir=None) -> Settings:
             raise ConfigurationError(
                 f"{key} is not a cheeseshop setting{_closest(key, list(SETTINGS))}"
             )
-    environment = _from_environment(environ)
+    # overrides=False: the ini alone (${NAME} references still read the
+    # environment), for an ini that names another index's parts.
+    environment = _from_environment(environ) if overrides else {}
     raw.update(environment)
     if data_dir is not None:
         # --data: SQLite and files in that folder, whatever else is set.

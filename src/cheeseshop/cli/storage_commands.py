@@ -106,6 +106,8 @@ def migrate(env, target_ini):
 
 def target_storage(path):
     try:
-        return storage_from_settings(load_settings(path))
+        # The target as its ini says: the CHEESESHOP_* variables that
+        # configure this index must not redirect the copy onto itself.
+        return storage_from_settings(load_settings(path, overrides=False))
     except ConfigurationError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc

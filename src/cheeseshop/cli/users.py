@@ -57,10 +57,9 @@ def list_(env):
 @pass_env
 def passwd(env, name, password_stdin):
     """Set the password of the user NAME (prompts for it)."""
+    # Asked first: on SQLite the session below holds the write lock.
+    password = read_password(password_stdin)
     with env.dbsession() as dbsession:
-        if accounts.find_user(dbsession, name) is None:
-            raise click.ClickException(f"No user {name!r}.")
-        password = read_password(password_stdin)
         try:
             accounts.set_password(dbsession, name, password)
         except accounts.AccountError as exc:

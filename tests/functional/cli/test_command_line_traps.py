@@ -171,9 +171,46 @@ def test_an_optional_backend_without_its_extra(tmp_path, blocked, settings, mess
 
     ini = tmp_path / "index.ini"
     ini.write_text(f"[app:main]\ncheeseshop.data_dir = {tmp_path}\n{settings}")
+    import os
+
+    # The test scripts' own CHEESESHOP_* variables would add a warning line.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHEESESHOP_")}
     result = subprocess.run(
         [sys.executable, "-c", BLOCK_IMPORTS.format(blocked=blocked), "-c", str(ini), "serve"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, env=env,
     )
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"Error: {ini}: {message}"]
+
+
+@pytest.mark.parametrize("command", [["user", "list"], ["db", "upgrade"], ["serve", "--port", "1"]])
+def test_an_unreachable_database_is_named_the_same_way_by_every_command(tmp_path, command):
+    ini = tmp_path / "index.ini"
+    ini.write_text("[app:main]\nsqlalchemy.url = postgresql+psycopg://app:secret@127.0.0.1:1/index\n"
+                   f"cheeseshop.storage.path = {tmp_path}\n")
+    result = run("-c", str(ini), *command)
+    assert_one_line_error(result, "cannot use the database postgresql+psycopg://app:***@127.0.0.1:1/index (")
+    assert "secret" not in result.output
+
+
+def test_storage_migrate_reads_the_target_ini_without_this_index_s_variables(tmp_path, monkeypatch):
+    from tests import builders
+    import webtest
+    from cheeseshop.app import main as make_app
+
+    data = ["--data", str(tmp_path / "index")]
+    assert run(*data, "db", "upgrade").exit_code == 0
+    assert run(*data, "user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+    app = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(tmp_path / "index")}))
+    params, files = builders.upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"),
+                                         builders.wheel("demo", "1.0"))
+    app.post("/legacy/", params, upload_files=files, headers=builders.basic_auth(("alice", PASSWORD)))
+    target = tmp_path / "target"
+    ini = tmp_path / "target.ini"
+    ini.write_text(f"[app:main]\ncheeseshop.storage.path = {target}\n")
+    # As a container would export them for the index itself.
+    monkeypatch.setenv("CHEESESHOP_STORAGE_PATH", str(tmp_path / "index" / "files"))
+    result = run(*data, "storage", "migrate", "--to", str(ini))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "copied 2, skipped 0 already in the target, failed 0"
+    assert len([p for p in target.rglob("*") if p.is_file()]) == 2
