@@ -10,8 +10,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_app
 
 from cheeseshop.cli import main as cli
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 INI = os.path.join(os.path.dirname(__file__), "..", "..", "production.ini")
 
@@ -34,8 +34,8 @@ def test_production_ini_serves_from_postgresql_and_s3(production_env):
     result = runner.invoke(cli, ["-c", INI, "user", "add", "ops", "--password-stdin"], input="s3cret\n")
     assert result.exit_code == 0, result.output
     app = webtest.TestApp(get_app(INI, "main"))
-    content = builders.wheel("prod", "1.0")
-    params, files = upload_form("prod", "1.0", builders.wheel_filename("prod", "1.0"), content)
+    content = factories.wheel("prod", "1.0")
+    params, files = upload_form("prod", "1.0", factories.wheel_filename("prod", "1.0"), content)
     app.post("/legacy/", params, upload_files=files, headers=basic_auth(("ops", "s3cret")))
     url = app.get("/pypi/prod/json").json["urls"][0]["url"]
     assert app.get(url[url.index("/packages/"):]).body == content

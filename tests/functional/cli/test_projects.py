@@ -5,8 +5,8 @@ import pytest
 import webtest
 
 from cheeseshop.app import main as make_app
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 PASSWORD = "a long enough secret"
 
@@ -20,7 +20,7 @@ def assert_one_line_error(result, message):
 
 def upload(testapp, credentials, name, version):
     params, files = upload_form(
-        name, version, builders.wheel_filename(name, version), builders.wheel(name, version)
+        name, version, factories.wheel_filename(name, version), factories.wheel(name, version)
     )
     return testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
 
@@ -113,8 +113,8 @@ def test_status(cli, served):
     page = served.get("/simple/demo/").text
     assert '<meta name="pypi:project-status" content="archived">' in page
     assert '<meta name="pypi:project-status-reason" content="moved to demo2">' in page
-    params, files = upload_form("demo", "2.0", builders.wheel_filename("demo", "2.0"),
-                                builders.wheel("demo", "2.0"))
+    params, files = upload_form("demo", "2.0", factories.wheel_filename("demo", "2.0"),
+                                factories.wheel("demo", "2.0"))
     response = served.post("/legacy/", params, upload_files=files,
                            headers=basic_auth(("alice", PASSWORD)), status=400)
     assert "Project 'demo' is archived" in response.status

@@ -5,8 +5,8 @@ import hashlib
 
 import trove_classifiers
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 
 def post(testapp, credentials, params, files=(), status=200):
@@ -28,11 +28,11 @@ def info(testapp, project):
 
 
 def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
-    pkg_info = builders.metadata_text(
+    pkg_info = factories.metadata_text(
         "legacy", "0.1", metadata_version="1.1", author="UNKNOWN",
         classifier="Programming Language :: Python :: 3",
     )
-    content = builders.sdist("legacy", "0.1", pkg_info=pkg_info)
+    content = factories.sdist("legacy", "0.1", pkg_info=pkg_info)
     params = [
         (":action", "file_upload"),
         ("protocol_version", "1"),
@@ -66,8 +66,8 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
 
 
 def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, alice):
-    content = builders.wheel("modern", "2.0")
-    params, files = upload_form("modern", "2.0", builders.wheel_filename("modern", "2.0"), content)
+    content = factories.wheel("modern", "2.0")
+    params, files = upload_form("modern", "2.0", factories.wheel_filename("modern", "2.0"), content)
     params = with_fields(
         params,
         metadata_version="2.4",
@@ -97,9 +97,9 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
 
 
 def test_metadata_2_5_with_import_names(testapp, alice):
-    content = builders.wheel("importable", "1.0")
+    content = factories.wheel("importable", "1.0")
     params, files = upload_form(
-        "importable", "1.0", builders.wheel_filename("importable", "1.0"), content
+        "importable", "1.0", factories.wheel_filename("importable", "1.0"), content
     )
     params = with_fields(params, metadata_version="2.5", import_name=["importable", "importable.sub"])
     assert post(testapp, alice, params, files).text == "OK"
@@ -127,9 +127,9 @@ def test_submit_registers_a_release_without_files(testapp, alice, snapshot):
     assert document["releases"] == {"0.9": []}
     assert document["urls"] == []
     # The registrant owns the name now: a file for the release can follow.
-    content = builders.wheel("registered", "0.9")
+    content = factories.wheel("registered", "0.9")
     post(testapp, alice, *upload_form("registered", "0.9",
-                                      builders.wheel_filename("registered", "0.9"), content))
+                                      factories.wheel_filename("registered", "0.9"), content))
     assert [f["filename"] for f in testapp.get("/pypi/registered/json").json["urls"]] == [
         "registered-0.9-py3-none-any.whl"
     ]

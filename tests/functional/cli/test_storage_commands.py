@@ -12,8 +12,8 @@ from cheeseshop.models.catalog import File
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import metadata_key
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 PASSWORD = "a long enough secret"
 STRAY = "ab/cd/ef0123/stray-1.0.tar.gz"
@@ -30,8 +30,8 @@ def index(cli, data_dir):
     assert cli("db", "upgrade").exit_code == 0
     assert cli("user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
     testapp = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(data_dir)}))
-    upload(testapp, builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0"))
-    upload(testapp, builders.sdist_filename("demo", "1.0"), builders.sdist("demo", "1.0"))
+    upload(testapp, factories.wheel_filename("demo", "1.0"), factories.wheel("demo", "1.0"))
+    upload(testapp, factories.sdist_filename("demo", "1.0"), factories.sdist("demo", "1.0"))
     engine = create_engine(f"sqlite:///{data_dir / 'cheeseshop.sqlite'}")
     with engine.connect() as connection:
         paths = dict(connection.execute(select(File.packagetype, File.path)).all())
@@ -66,7 +66,7 @@ def test_fsck_lists_each_problem_and_exits_1(cli, index, files):
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
         f"missing: {metadata_key(index['wheel'])}",
-        f"size mismatch: {index['sdist']} (db {len(builders.sdist('demo', '1.0'))}, stored 5)",
+        f"size mismatch: {index['sdist']} (db {len(factories.sdist('demo', '1.0'))}, stored 5)",
         f"orphan: {STRAY}",
         "checked 2 files, 1 metadata files, 3 stored keys: "
         "3 problems (missing: 1, size mismatch: 1, orphan: 1)",

@@ -11,8 +11,8 @@ from cheeseshop.catalog import projects
 from cheeseshop.models.accounts import User
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
-from tests import builders
-from tests.builders import upload_form
+from tests import factories
+from tests.factories import upload_form
 
 
 class CommitFailed(Exception):
@@ -28,8 +28,8 @@ def stored_files(files_dir):
 
 
 def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0"):
-    content = builders.wheel(name, version)
-    filename = builders.wheel_filename(name, version)
+    content = factories.wheel(name, version)
+    filename = factories.wheel_filename(name, version)
     params, _ = upload_form(name, version, filename, content)
     upload = form.read_upload(lambda key: [v for k, v in params if k == key], filename)
     project = projects.find_project(dbsession, upload.normalized_name)

@@ -11,8 +11,8 @@ import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 SCANNED = re.compile(r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks)\b")
 
@@ -52,15 +52,15 @@ def seq_scans(database_url, statements):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
     for name in ("alpha", "beta"):
-        content = builders.wheel(name, "1.0")
-        params, files = upload_form(name, "1.0", builders.wheel_filename(name, "1.0"), content)
+        content = factories.wheel(name, "1.0")
+        params, files = upload_form(name, "1.0", factories.wheel_filename(name, "1.0"), content)
         testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
     with captured_selects() as statements:
-        content = builders.wheel("alpha", "2.0")
-        params, files = upload_form("alpha", "2.0", builders.wheel_filename("alpha", "2.0"), content)
+        content = factories.wheel("alpha", "2.0")
+        params, files = upload_form("alpha", "2.0", factories.wheel_filename("alpha", "2.0"), content)
         testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
-        sdist = builders.sdist("alpha", "2.0")
-        params, files = upload_form("alpha", "2.0", builders.sdist_filename("alpha", "2.0"), sdist)
+        sdist = factories.sdist("alpha", "2.0")
+        params, files = upload_form("alpha", "2.0", factories.sdist_filename("alpha", "2.0"), sdist)
         testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
         testapp.get("/simple/alpha/")
         page = testapp.get("/simple/alpha/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})

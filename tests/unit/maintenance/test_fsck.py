@@ -12,8 +12,8 @@ from cheeseshop.maintenance.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_M
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
-from tests import builders
-from tests.unit.conftest import upload
+from tests import factories
+from tests.unit.maintenance.conftest import upload
 
 
 @pytest.fixture
@@ -115,8 +115,8 @@ def test_repair_keeps_an_orphan_whose_row_committed_since_the_scan(
     index, engine, storage, testapp, alice
 ):
     # An upload in flight: its bytes are stored, its row not yet committed.
-    content = builders.wheel("demo", "2.0")
-    filename = builders.wheel_filename("demo", "2.0")
+    content = factories.wheel("demo", "2.0")
+    filename = factories.wheel_filename("demo", "2.0")
     key = file_key(hashlib.blake2b(content, digest_size=32).hexdigest(), filename)
     store(storage, key, content)
     report = fsck.check_index(engine, storage)

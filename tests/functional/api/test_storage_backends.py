@@ -10,9 +10,9 @@ import webtest
 from cheeseshop.app import main
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
-from tests import builders
-from tests.builders import basic_auth, upload_form
-from tests.unit.test_uploads import CommitFailed, add_wheel
+from tests import factories
+from tests.factories import basic_auth, upload_form
+from tests.unit.publishing.test_recording import CommitFailed, add_wheel
 
 
 @pytest.fixture(params=["filesystem", "sql", "s3"])
@@ -30,8 +30,8 @@ def backend_app(backend_settings):
 
 
 def test_upload_then_download_and_range(backend_app, alice):
-    content = builders.wheel("stored", "1.0", files={"stored/data.bin": bytes(range(256)) * 4096})
-    params, files = upload_form("stored", "1.0", builders.wheel_filename("stored", "1.0"), content)
+    content = factories.wheel("stored", "1.0", files={"stored/data.bin": bytes(range(256)) * 4096})
+    params, files = upload_form("stored", "1.0", factories.wheel_filename("stored", "1.0"), content)
     backend_app.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
     data = backend_app.get("/simple/stored/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json
     url = data["files"][0]["url"]

@@ -2,8 +2,8 @@ import pytest
 from sqlalchemy import select
 
 from cheeseshop.models.catalog import File
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 
 def upload(testapp, credentials, filename, content, name="demo", version="1.0"):
@@ -14,8 +14,8 @@ def upload(testapp, credentials, filename, content, name="demo", version="1.0"):
 @pytest.fixture
 def index(testapp, alice, engine):
     """demo 1.0 as a wheel (with .metadata) and an sdist: their storage keys."""
-    upload(testapp, alice, builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0"))
-    upload(testapp, alice, builders.sdist_filename("demo", "1.0"), builders.sdist("demo", "1.0"))
+    upload(testapp, alice, factories.wheel_filename("demo", "1.0"), factories.wheel("demo", "1.0"))
+    upload(testapp, alice, factories.sdist_filename("demo", "1.0"), factories.sdist("demo", "1.0"))
     with engine.connect() as connection:
         paths = dict(connection.execute(select(File.packagetype, File.path)).all())
     return {"wheel": paths["bdist_wheel"], "sdist": paths["sdist"]}

@@ -11,7 +11,7 @@ import pytest
 
 from cheeseshop.publishing import archives, core_metadata, errors, filenames, receiving
 from cheeseshop.publishing.errors import InvalidDistribution
-from tests import builders
+from tests import factories
 
 
 def form(**fields):
@@ -195,7 +195,7 @@ def test_metadata_from_form_rejects(fields, message):
 
 
 def test_metadata_from_file():
-    text = builders.metadata_text("demo", "1.0", summary="From the file")
+    text = factories.metadata_text("demo", "1.0", summary="From the file")
     metadata = core_metadata.metadata_from_file(text.encode(), "PKG-INFO")
     assert (metadata.name, str(metadata.version), metadata.summary) == ("demo", "1.0", "From the file")
     with pytest.raises(InvalidDistribution, match="Invalid PKG-INFO"):
@@ -203,12 +203,12 @@ def test_metadata_from_file():
 
 
 def test_wheel_metadata():
-    content = builders.wheel("Demo.Pkg", "1.0")
-    parsed = filenames.parse_filename(builders.wheel_filename("Demo.Pkg", "1.0"))
+    content = factories.wheel("Demo.Pkg", "1.0")
+    parsed = filenames.parse_filename(factories.wheel_filename("Demo.Pkg", "1.0"))
     data = archives.wheel_metadata(io.BytesIO(content), parsed)
-    assert data == builders.metadata_text("Demo.Pkg", "1.0").encode()
+    assert data == factories.metadata_text("Demo.Pkg", "1.0").encode()
     # A .dist-info folder named with the project's unnormalized name is found too.
-    legacy = builders.wheel("Demo.Pkg", "1.0", dist_info_name="Demo.Pkg-1.0")
+    legacy = factories.wheel("Demo.Pkg", "1.0", dist_info_name="Demo.Pkg-1.0")
     assert archives.wheel_metadata(io.BytesIO(legacy), parsed) == data
 
 
@@ -216,20 +216,20 @@ def test_wheel_metadata_rejects_broken_wheels():
     parsed = filenames.parse_filename("demo-1.0-py3-none-any.whl")
     with pytest.raises(InvalidDistribution, match="is not a zip archive"):
         archives.wheel_metadata(io.BytesIO(b"not a zip"), parsed)
-    other = builders.wheel("demo", "2.0")  # its .dist-info is demo-2.0
+    other = factories.wheel("demo", "2.0")  # its .dist-info is demo-2.0
     with pytest.raises(InvalidDistribution, match="demo-1.0.dist-info/METADATA"):
         archives.wheel_metadata(io.BytesIO(other), parsed)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0"))
+        archive.writestr("demo-1.0.dist-info/METADATA", factories.metadata_text("demo", "1.0"))
     with pytest.raises(InvalidDistribution, match="does not contain a WHEEL file"):
         archives.wheel_metadata(io.BytesIO(buffer.getvalue()), parsed)
 
 
 def test_sdist_pkg_info():
-    pkg_info = builders.metadata_text("demo", "1.0", summary="sdist")
+    pkg_info = factories.metadata_text("demo", "1.0", summary="sdist")
     parsed = filenames.parse_filename("demo-1.0.tar.gz")
-    assert archives.sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0", pkg_info)),
+    assert archives.sdist_pkg_info(io.BytesIO(factories.sdist("demo", "1.0", pkg_info)),
                                         parsed) == pkg_info.encode()
     zipped = io.BytesIO()
     with zipfile.ZipFile(zipped, "w") as archive:

@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 
 from cheeseshop.catalog import releases
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 # What pypi.org's ``info`` has; clients index it without checking.
 PYPI_INFO_KEYS = {
@@ -30,11 +30,11 @@ PYPI_FILE_KEYS = {
 
 def upload(testapp, credentials, version, kind="wheel", **fields):
     if kind == "wheel":
-        content = builders.wheel("Demo.Pkg", version)
-        filename = builders.wheel_filename("Demo.Pkg", version)
+        content = factories.wheel("Demo.Pkg", version)
+        filename = factories.wheel_filename("Demo.Pkg", version)
     else:
-        content = builders.sdist("Demo.Pkg", version)
-        filename = builders.sdist_filename("Demo.Pkg", version)
+        content = factories.sdist("Demo.Pkg", version)
+        filename = factories.sdist_filename("Demo.Pkg", version)
     fields.setdefault("summary", f"Demo {version}")
     params, files = upload_form("Demo.Pkg", version, filename, content, **fields)
     testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
