@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from tests import factories
-from tests.factories import basic_auth, upload_form
+from tests.factories import upload
 
 
 @pytest.fixture
@@ -17,8 +17,7 @@ def wheel_file(testapp, alice):
         "demo", "1.0", files={"demo/data.bin": hashlib.sha256(b"seed").digest() * 64}
     )
     assert len(content) > 1000
-    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+    upload(testapp, alice, "demo", "1.0", content=content)
     (entry,) = testapp.get("/pypi/demo/json").json["urls"]
     return urllib.parse.urlsplit(entry["url"]).path, content
 

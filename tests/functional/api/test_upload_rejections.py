@@ -3,31 +3,14 @@ why (twine, uv and distutils print only that line), and the index is left
 exactly as it was: no rows, no stored bytes."""
 
 import hashlib
-import io
-import tarfile
-import zipfile
 
 import pytest
 import webtest
 
-from cheeseshop.catalog import projects
 from cheeseshop.app import main
+from cheeseshop.catalog import projects
 from tests import factories
-from tests.factories import basic_auth, upload_form
-
-
-def post(testapp, credentials, params, files=(), status=200):
-    return testapp.post(
-        "/legacy/", params, upload_files=list(files), headers=basic_auth(credentials), status=status
-    )
-
-
-def upload(testapp, credentials, name, version, filename=None, content=None, status=200, **fields):
-    if content is None:
-        content = factories.wheel(name, version)
-        filename = filename or factories.wheel_filename(name, version)
-    params, files = upload_form(name, version, filename, content, **fields)
-    return post(testapp, credentials, params, files, status=status)
+from tests.factories import post_form, upload, upload_form
 
 
 def with_field(params, key, *values):
@@ -35,21 +18,11 @@ def with_field(params, key, *values):
     return [(k, v) for k, v in params if k != key] + [(key, v) for v in values]
 
 
-def tar_gz(members):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, data in members.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def assert_rejected(testapp, credentials, snapshot, cases, status=400):
     """Each case: (label, params, files, words the status line must contain)."""
     before = snapshot()
     for label, params, files, expected in cases:
-        response = post(testapp, credentials, params, files, status="*")
+        response = post_form(testapp, credentials, params, files, status="*")
         assert response.status_int == status, (label, response.status)
         reason = response.status.split(" ", 1)[1]
         for words in expected:
@@ -220,7 +193,7 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
             (
                 "sdist without PKG-INFO",
                 *upload_form("demo", "1.0", "demo-1.0.tar.gz",
-                             tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"})),
+                             factories.tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"})),
                 ["demo-1.0.tar.gz has no PKG-INFO"],
             ),
         ],
@@ -248,12 +221,9 @@ def test_missing_or_wrong_digests(testapp, alice, snapshot):
 
 
 def test_second_sdist_of_a_release(testapp, alice, snapshot):
-    upload(testapp, alice, "demo", "1.0", "demo-1.0.tar.gz", factories.sdist("demo", "1.0"))
+    upload(testapp, alice, "demo", "1.0", kind="sdist", filename="demo-1.0.tar.gz")
     upload(testapp, alice, "demo", "1.0")  # a wheel beside it is fine
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("demo-1.0/PKG-INFO", factories.metadata_text("demo", "1.0"))
-    zipped = buffer.getvalue()
+    zipped = factories.zip_archive({"demo-1.0/PKG-INFO": factories.metadata_text("demo", "1.0")})
     assert_rejected(
         testapp,
         alice,
@@ -282,7 +252,7 @@ def test_file_larger_than_the_configured_limit(settings, alice, snapshot):
     )
     small = factories.wheel("small", "1.0")
     assert len(small) <= 1000
-    upload(testapp, alice, "small", "1.0", factories.wheel_filename("small", "1.0"), small)
+    upload(testapp, alice, "small", "1.0", content=small)
 
 
 def test_unknown_action(testapp, alice, snapshot):
@@ -339,4 +309,4 @@ def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm
     # Back to active, the same upload goes through.
     with tm:
         projects.set_status(dbsession, "demo", "active")
-    post(testapp, alice, params, files)
+    post_form(testapp, alice, params, files)

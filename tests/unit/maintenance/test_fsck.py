@@ -2,32 +2,21 @@
 folder, rows on SQLite and PostgreSQL."""
 
 import hashlib
-import io
 
 import pytest
 
-from cheeseshop.maintenance import referenced
-from cheeseshop.maintenance import fsck
+from cheeseshop.maintenance import fsck, referenced
 from cheeseshop.maintenance.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
 from tests import factories
-from tests.unit.maintenance.conftest import upload
+from tests.factories import read, store, upload
 
 
 @pytest.fixture
 def storage(settings):
     return storage_from_settings(load_settings(settings))
-
-
-def store(storage, key, content):
-    storage.store(key, io.BytesIO(content), len(content))
-
-
-def read(storage, key):
-    with storage.open(key) as stream:
-        return stream.read()
 
 
 def test_a_clean_index_is_clean(index, engine, storage):
@@ -122,7 +111,7 @@ def test_repair_keeps_an_orphan_whose_row_committed_since_the_scan(
     report = fsck.check_index(engine, storage)
     assert report.problems == [Problem(ORPHAN, key)]
 
-    upload(testapp, alice, filename, content, version="2.0")  # ...and now it commits
+    upload(testapp, alice, "demo", "2.0", filename=filename, content=content)  # ...and now it commits
     fsck.remove_orphans(engine, storage, report)
     assert report.removed == []
     assert report.now_referenced == [key]
