@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy
 import transaction
 import webtest
+from sqlalchemy.engine import Engine
 
 from cheeseshop.db import migrations
 from cheeseshop.app import main
@@ -36,6 +37,26 @@ def postgresql_server():
     """The URL of the test PostgreSQL server (``CHEESESHOP_TEST_POSTGRESQL``),
     for tests that make databases of their own on it."""
     return POSTGRESQL_URL
+
+
+@pytest.fixture(autouse=True)
+def dispose_engines():
+    """At the end of each test, dispose every SQLAlchemy engine that connected
+    during it. The apps and SQL storages tests make hold connection pools that
+    nothing else closes, and a psycopg connection left to the garbage
+    collector is a ResourceWarning (an error, see setup.cfg)."""
+    engines = {}
+
+    def connected(connection):
+        engines[id(connection.engine)] = connection.engine
+
+    sqlalchemy.event.listen(Engine, "engine_connect", connected)
+    try:
+        yield
+    finally:
+        sqlalchemy.event.remove(Engine, "engine_connect", connected)
+        for engine in engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
