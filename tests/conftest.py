@@ -17,12 +17,12 @@ import transaction
 import webtest
 from sqlalchemy.engine import Engine
 
-from cheeseshop.db import migrations
 from cheeseshop.app import main
+from cheeseshop.db import migrations
 from cheeseshop.db.engines import get_engine
-from cheeseshop.settings import load as load_settings
 from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
+from cheeseshop.settings import load as load_settings
 from tests import factories
 from tests.factories import PASSWORD
 

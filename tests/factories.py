@@ -211,14 +211,14 @@ def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", ver
     content = wheel(name, version)
     filename = wheel_filename(name, version)
     params, _ = upload_form(name, version, filename, content)
-    upload = form.read_upload(getall(params), filename)
-    project = projects.find_project(dbsession, upload.normalized_name)
+    submitted = form.read_upload(getall(params), filename)
+    existing = projects.find_project(dbsession, submitted.normalized_name)
     checked = inspection.check_file(
-        upload, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
+        submitted, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
     )
     try:
         return recording.add_file(
-            dbsession, storage, dbsession.get(User, user_id), project, upload, checked,
+            dbsession, storage, dbsession.get(User, user_id), existing, submitted, checked,
             session_factory=session_factory, transaction_manager=tm,
         )
     finally:
