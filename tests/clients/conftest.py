@@ -82,10 +82,8 @@ def server(request, tmp_path_factory):
             srv.stop()
         return
 
-    from tests.conftest import POSTGRESQL_URL
-
     s3_endpoint = request.getfixturevalue("s3_endpoint")
-    database = PostgresqlDatabase(POSTGRESQL_URL, tag="clients").create()
+    database = PostgresqlDatabase(request.getfixturevalue("postgresql_server"), tag="clients").create()
     try:
         store = IniStore(base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients"))
         srv = Server(base / "data", store)

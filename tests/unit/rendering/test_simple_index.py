@@ -5,10 +5,9 @@ import json
 
 import pytest
 
-
-from cheeseshop.models.timestamps import iso_8601
+from cheeseshop.models.catalog import Project
 from cheeseshop.rendering import simple_index as index
-from cheeseshop.models.catalog import File, Project, Release
+from tests import factories
 
 FILES_URL = "https://files.example.org/packages/"
 UPLOADED = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
@@ -18,8 +17,7 @@ SDIST_SHA = "c" * 64
 
 
 def project(status="active", reason=None):
-    return Project(name="Demo.Pkg", normalized_name="demo-pkg", last_serial=42, status=status,
-                   status_reason=reason)
+    return factories.project("Demo.Pkg", last_serial=42, status=status, status_reason=reason)
 
 
 def files(yanked=False, reason=""):
@@ -138,32 +136,20 @@ def test_root_pages_of_many_projects_are_whole():
     assert page.endswith("  </body>\n</html>\n")
 
 
-def test_upload_time_iso():
-    assert iso_8601(UPLOADED) == "2024-05-06T07:08:09.123456Z"
-    assert iso_8601(datetime.datetime(2024, 1, 1)) == "2024-01-01T00:00:00.000000Z"
-
-
 def _release(demo, version, yanked=False):
-    return Release(project=demo, version=version, canonical_version=version,
-                   is_prerelease=False, metadata_version="2.1", yanked=yanked,
-                   yanked_reason="old" if yanked else "")
-
-
-def _file(release, filename, seed):
-    return File(release=release, filename=filename, path=f"{seed:02x}/{filename}",
-                packagetype="bdist_wheel", python_version="py3", size=10, md5_digest="0" * 32,
-                sha256_digest=f"{seed:064x}", blake2_256_digest=f"{seed + 1000:064x}")
+    return factories.release(demo, version, canonical_version=version, is_prerelease=False,
+                             yanked=yanked, yanked_reason="old" if yanked else "")
 
 
 @pytest.fixture
 def stored(dbsession, tm):
     """demo-pkg with versions 1.10, 1.9 and 1.0a1 (yanked), one wheel each."""
     with tm:
-        demo = Project(name="Demo.Pkg", normalized_name="demo-pkg")
+        demo = factories.project("Demo.Pkg")
         dbsession.add(demo)
         for seed, version in enumerate(["1.10", "1.9", "1.0a1"]):
             release = _release(demo, version, yanked=version == "1.0a1")
-            dbsession.add(_file(release, f"demo_pkg-{version}-py3-none-any.whl", seed))
+            dbsession.add(factories.file(release, f"demo_pkg-{version}-py3-none-any.whl", seed))
         dbsession.flush()
         return demo.id
 
@@ -185,7 +171,7 @@ def test_project_versions_and_files(dbsession, tm, stored):
 
 def test_iter_projects(dbsession, tm, stored):
     with tm:
-        dbsession.add(Project(name="Another", normalized_name="another", last_serial=5))
+        dbsession.add(factories.project("Another", last_serial=5))
     with tm:
         assert list(index.iter_projects(dbsession)) == [("another", "Another", 5),
                                                         ("demo-pkg", "Demo.Pkg", 0)]

@@ -11,15 +11,7 @@ from cheeseshop.maintenance import storage_copy as migrate
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
-
-
-def read(storage, key):
-    with storage.open(key) as stream:
-        return stream.read()
-
-
-def store(storage, key, content):
-    storage.store(key, io.BytesIO(content), len(content))
+from tests.factories import read, store
 
 
 @pytest.fixture

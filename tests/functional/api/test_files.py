@@ -6,19 +6,18 @@ import urllib.parse
 
 import pytest
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import upload
 
 
 @pytest.fixture
 def wheel_file(testapp, alice):
     """(URL path, bytes) of an uploaded wheel big enough for ranges."""
-    content = builders.wheel(
+    content = factories.wheel(
         "demo", "1.0", files={"demo/data.bin": hashlib.sha256(b"seed").digest() * 64}
     )
     assert len(content) > 1000
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+    upload(testapp, alice, "demo", "1.0", content=content)
     (entry,) = testapp.get("/pypi/demo/json").json["urls"]
     return urllib.parse.urlsplit(entry["url"]).path, content
 

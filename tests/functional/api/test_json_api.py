@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 
 from cheeseshop.catalog import releases
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import upload
 
 # What pypi.org's ``info`` has; clients index it without checking.
 PYPI_INFO_KEYS = {
@@ -28,35 +28,26 @@ PYPI_FILE_KEYS = {
 }
 
 
-def upload(testapp, credentials, version, kind="wheel", **fields):
-    if kind == "wheel":
-        content = builders.wheel("Demo.Pkg", version)
-        filename = builders.wheel_filename("Demo.Pkg", version)
-    else:
-        content = builders.sdist("Demo.Pkg", version)
-        filename = builders.sdist_filename("Demo.Pkg", version)
-    fields.setdefault("summary", f"Demo {version}")
-    params, files = upload_form("Demo.Pkg", version, filename, content, **fields)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
-    return content
-
-
 @pytest.fixture
 def published(testapp, alice):
-    """Demo.Pkg 1.0 (wheel and sdist), 2.0 (wheel) and 3.0a1 (wheel)."""
-    contents = {
-        "demo_pkg-1.0-py3-none-any.whl": upload(
-            testapp, alice, "1.0", author="A. Author", author_email="a@example.org",
-            description="Demo\n====\n\nThe *first* one.", classifiers="Programming Language :: Python :: 3",
-        ),
-        "demo_pkg-1.0.tar.gz": upload(testapp, alice, "1.0", kind="sdist"),
-        "demo_pkg-2.0-py3-none-any.whl": upload(
-            testapp, alice, "2.0", requires_python=">=3.9", requires_dist="packaging>=24",
-            description="# Demo 2\n", description_content_type="text/markdown",
-            project_urls="Source, https://example.org/demo",
-        ),
-        "demo_pkg-3.0a1-py3-none-any.whl": upload(testapp, alice, "3.0a1"),
-    }
+    """Demo.Pkg 1.0 (wheel and sdist), 2.0 (wheel) and 3.0a1 (wheel), each
+    with the summary "Demo <version>": {filename: bytes}."""
+    uploads = [
+        ("1.0", "wheel", {"author": "A. Author", "author_email": "a@example.org",
+                          "description": "Demo\n====\n\nThe *first* one.",
+                          "classifiers": "Programming Language :: Python :: 3"}),
+        ("1.0", "sdist", {}),
+        ("2.0", "wheel", {"requires_python": ">=3.9", "requires_dist": "packaging>=24",
+                          "description": "# Demo 2\n", "description_content_type": "text/markdown",
+                          "project_urls": "Source, https://example.org/demo"}),
+        ("3.0a1", "wheel", {}),
+    ]
+    contents = {}
+    for version, kind, fields in uploads:
+        filename, content = factories.distribution("Demo.Pkg", version, kind)
+        upload(testapp, alice, "Demo.Pkg", version, filename=filename, content=content,
+               summary=f"Demo {version}", **fields)
+        contents[filename] = content
     return contents
 
 

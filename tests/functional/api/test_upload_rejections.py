@@ -3,31 +3,14 @@ why (twine, uv and distutils print only that line), and the index is left
 exactly as it was: no rows, no stored bytes."""
 
 import hashlib
-import io
-import tarfile
-import zipfile
 
 import pytest
 import webtest
 
-from cheeseshop.catalog import projects
 from cheeseshop.app import main
-from tests import builders
-from tests.builders import basic_auth, upload_form
-
-
-def post(testapp, credentials, params, files=(), status=200):
-    return testapp.post(
-        "/legacy/", params, upload_files=list(files), headers=basic_auth(credentials), status=status
-    )
-
-
-def upload(testapp, credentials, name, version, filename=None, content=None, status=200, **fields):
-    if content is None:
-        content = builders.wheel(name, version)
-        filename = filename or builders.wheel_filename(name, version)
-    params, files = upload_form(name, version, filename, content, **fields)
-    return post(testapp, credentials, params, files, status=status)
+from cheeseshop.catalog import projects
+from tests import factories
+from tests.factories import post_form, upload, upload_form
 
 
 def with_field(params, key, *values):
@@ -35,21 +18,11 @@ def with_field(params, key, *values):
     return [(k, v) for k, v in params if k != key] + [(key, v) for v in values]
 
 
-def tar_gz(members):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, data in members.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def assert_rejected(testapp, credentials, snapshot, cases, status=400):
     """Each case: (label, params, files, words the status line must contain)."""
     before = snapshot()
     for label, params, files, expected in cases:
-        response = post(testapp, credentials, params, files, status="*")
+        response = post_form(testapp, credentials, params, files, status="*")
         assert response.status_int == status, (label, response.status)
         reason = response.status.split(" ", 1)[1]
         for words in expected:
@@ -58,8 +31,8 @@ def assert_rejected(testapp, credentials, snapshot, cases, status=400):
 
 
 def wheel_case(label, name, version, filename=None, content=None, expected=(), **fields):
-    content = builders.wheel(name, version) if content is None else content
-    params, files = upload_form(name, version, filename or builders.wheel_filename(name, version), content)
+    content = factories.wheel(name, version) if content is None else content
+    params, files = upload_form(name, version, filename or factories.wheel_filename(name, version), content)
     for key, value in fields.items():
         params = with_field(params, key, *(value if isinstance(value, list) else [value]))
     return label, params, files, expected
@@ -75,16 +48,16 @@ def test_filename_that_does_not_match_the_form(testapp, alice, snapshot):
                 "other name",
                 "demo",
                 "1.0",
-                filename=builders.wheel_filename("other", "1.0"),
-                content=builders.wheel("other", "1.0"),
+                filename=factories.wheel_filename("other", "1.0"),
+                content=factories.wheel("other", "1.0"),
                 expected=["'other-1.0-py3-none-any.whl' belongs to another project"],
             ),
             wheel_case(
                 "other version",
                 "demo",
                 "1.0",
-                filename=builders.wheel_filename("demo", "2.0"),
-                content=builders.wheel("demo", "2.0"),
+                filename=factories.wheel_filename("demo", "2.0"),
+                content=factories.wheel("demo", "2.0"),
                 expected=["Version in filename should be '1.0' not '2.0'"],
             ),
             wheel_case(
@@ -99,7 +72,7 @@ def test_filename_that_does_not_match_the_form(testapp, alice, snapshot):
 
 
 def test_filename_with_a_path_or_a_foreign_extension(testapp, alice, snapshot):
-    content = builders.wheel("demo", "1.0")
+    content = factories.wheel("demo", "1.0")
     assert_rejected(
         testapp,
         alice,
@@ -120,8 +93,8 @@ def test_filename_with_a_path_or_a_foreign_extension(testapp, alice, snapshot):
 
 
 def test_invalid_name_or_version(testapp, alice, snapshot):
-    content = builders.wheel("demo", "1.0")
-    filename = builders.wheel_filename("demo", "1.0")
+    content = factories.wheel("demo", "1.0")
+    filename = factories.wheel_filename("demo", "1.0")
     params, files = upload_form("demo", "1.0", filename, content)
     assert_rejected(
         testapp,
@@ -140,8 +113,8 @@ def test_invalid_name_or_version(testapp, alice, snapshot):
 
 
 def test_malformed_form(testapp, alice, snapshot):
-    content = builders.wheel("demo", "1.0")
-    filename = builders.wheel_filename("demo", "1.0")
+    content = factories.wheel("demo", "1.0")
+    filename = factories.wheel_filename("demo", "1.0")
     params, files = upload_form("demo", "1.0", filename, content)
     assert_rejected(
         testapp,
@@ -202,15 +175,15 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
         snapshot,
         [
             wheel_case("METADATA names another project", "demo", "1.0",
-                       content=builders.wheel("demo", "1.0", metadata=builders.metadata_text("other", "1.0")),
+                       content=factories.wheel("demo", "1.0", metadata=factories.metadata_text("other", "1.0")),
                        expected=["The name in the file's metadata ('other') does not match the form's ('demo')"]),
             wheel_case("METADATA has another version", "demo", "1.0",
-                       content=builders.wheel("demo", "1.0", metadata=builders.metadata_text("demo", "2.0")),
+                       content=factories.wheel("demo", "1.0", metadata=factories.metadata_text("demo", "2.0")),
                        expected=["The version in the file's metadata (2.0) does not match the form's (1.0)"]),
             wheel_case("not a zip", "demo", "1.0", content=b"this is not a zip archive" * 10,
                        expected=["demo-1.0-py3-none-any.whl is not a zip archive"]),
             wheel_case("no METADATA", "demo", "1.0",
-                       content=builders.wheel("demo", "1.0", dist_info_name="something_else-1.0"),
+                       content=factories.wheel("demo", "1.0", dist_info_name="something_else-1.0"),
                        expected=["does not contain the required METADATA file"]),
             (
                 "sdist that is not a tar.gz",
@@ -220,7 +193,7 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
             (
                 "sdist without PKG-INFO",
                 *upload_form("demo", "1.0", "demo-1.0.tar.gz",
-                             tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"})),
+                             factories.tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"})),
                 ["demo-1.0.tar.gz has no PKG-INFO"],
             ),
         ],
@@ -228,8 +201,8 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
 
 
 def test_missing_or_wrong_digests(testapp, alice, snapshot):
-    content = builders.wheel("demo", "1.0")
-    filename = builders.wheel_filename("demo", "1.0")
+    content = factories.wheel("demo", "1.0")
+    filename = factories.wheel_filename("demo", "1.0")
     params, files = upload_form("demo", "1.0", filename, content, digests=False)
     assert_rejected(
         testapp,
@@ -248,12 +221,9 @@ def test_missing_or_wrong_digests(testapp, alice, snapshot):
 
 
 def test_second_sdist_of_a_release(testapp, alice, snapshot):
-    upload(testapp, alice, "demo", "1.0", "demo-1.0.tar.gz", builders.sdist("demo", "1.0"))
+    upload(testapp, alice, "demo", "1.0", kind="sdist", filename="demo-1.0.tar.gz")
     upload(testapp, alice, "demo", "1.0")  # a wheel beside it is fine
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("demo-1.0/PKG-INFO", builders.metadata_text("demo", "1.0"))
-    zipped = buffer.getvalue()
+    zipped = factories.zip_archive({"demo-1.0/PKG-INFO": factories.metadata_text("demo", "1.0")})
     assert_rejected(
         testapp,
         alice,
@@ -270,24 +240,24 @@ def test_second_sdist_of_a_release(testapp, alice, snapshot):
 
 def test_file_larger_than_the_configured_limit(settings, alice, snapshot):
     testapp = webtest.TestApp(main({}, **settings, **{"cheeseshop.max_file_size": "1000"}))
-    big = builders.wheel("demo", "1.0", files={"demo/data.bin": bytes(range(256)) * 40})
+    big = factories.wheel("demo", "1.0", files={"demo/data.bin": bytes(range(256)) * 40})
     assert len(big) > 1000
     assert_rejected(
         testapp,
         alice,
         snapshot,
-        [("too large", *upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), big),
+        [("too large", *upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), big),
           ["File too large", "1000 bytes"])],
         status=413,
     )
-    small = builders.wheel("small", "1.0")
+    small = factories.wheel("small", "1.0")
     assert len(small) <= 1000
-    upload(testapp, alice, "small", "1.0", builders.wheel_filename("small", "1.0"), small)
+    upload(testapp, alice, "small", "1.0", content=small)
 
 
 def test_unknown_action(testapp, alice, snapshot):
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"),
-                                builders.wheel("demo", "1.0"))
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"),
+                                factories.wheel("demo", "1.0"))
     assert_rejected(
         testapp,
         alice,
@@ -324,8 +294,8 @@ def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm
     upload(testapp, alice, "demo", "1.0")
     with tm:
         projects.set_status(dbsession, "demo", status, reason="no longer maintained")
-    wheel = builders.wheel("demo", "2.0")
-    params, files = upload_form("demo", "2.0", builders.wheel_filename("demo", "2.0"), wheel)
+    wheel = factories.wheel("demo", "2.0")
+    params, files = upload_form("demo", "2.0", factories.wheel_filename("demo", "2.0"), wheel)
     assert_rejected(
         testapp,
         alice,
@@ -339,4 +309,4 @@ def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm
     # Back to active, the same upload goes through.
     with tm:
         projects.set_status(dbsession, "demo", "active")
-    post(testapp, alice, params, files)
+    post_form(testapp, alice, params, files)

@@ -3,17 +3,14 @@
 
 from sqlalchemy import select
 
-from cheeseshop.publishing import recording
-from cheeseshop.publishing.form import read_upload
-from cheeseshop.catalog import projects
 from cheeseshop.accounts import users as accounts
-from cheeseshop.catalog import journal, releases
+from cheeseshop.catalog import journal, projects, releases
 from cheeseshop.models.catalog import Project
 from cheeseshop.models.journal import JournalEntry
-
-
-def form(**fields):
-    return lambda key: [fields[key]] if key in fields else []
+from cheeseshop.publishing import recording
+from cheeseshop.publishing.form import read_upload
+from tests import factories
+from tests.factories import getall
 
 
 def entries(dbsession):
@@ -30,8 +27,8 @@ def test_an_empty_index_has_serial_zero(dbsession, tm):
 
 def test_serials_increase_and_last_serial_follows(dbsession, tm):
     with tm:
-        one = Project(name="One", normalized_name="one")
-        two = Project(name="Two", normalized_name="two")
+        one = factories.project("One")
+        two = factories.project("Two")
         dbsession.add_all([one, two])
         first = journal.record(dbsession, one, "create")
         second = journal.record(dbsession, two, "create")
@@ -51,7 +48,7 @@ def test_serials_increase_and_last_serial_follows(dbsession, tm):
 def test_each_change_of_a_project_is_journaled(dbsession, tm):
     with tm:
         alice = accounts.create_user(dbsession, "alice", "secret")
-        upload = read_upload(form(metadata_version="2.1", name="Demo", version="1.0"))
+        upload = read_upload(getall(metadata_version="2.1", name="Demo", version="1.0"))
         recording.register(dbsession, alice, None, upload)
     with tm:
         releases.yank(dbsession, "demo", "1.0", reason="bad")

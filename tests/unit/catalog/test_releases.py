@@ -1,21 +1,11 @@
-"""Yanking (PEP 592) and project status (PEP 792) without HTTP."""
+"""Yanking (PEP 592) without HTTP."""
 
 import pytest
 from sqlalchemy import select
 
-from cheeseshop.catalog import projects
 from cheeseshop.catalog import releases
-from cheeseshop.models.catalog import Project, Release
 from cheeseshop.catalog.projects import CatalogError as ReleaseError
-
-
-@pytest.fixture
-def demo(dbsession, tm):
-    """Project Demo.Pkg with release 1.0."""
-    with tm:
-        project = Project(name="Demo.Pkg", normalized_name="demo-pkg")
-        dbsession.add(Release(project=project, version="1.0", canonical_version="1",
-                              metadata_version="2.1"))
+from cheeseshop.models.catalog import Project, Release
 
 
 def release_state(dbsession):
@@ -48,9 +38,6 @@ def test_yank_and_unyank(dbsession, tm, demo):
         (releases.yank, ("demo-pkg", "2.0"), "project 'Demo.Pkg' has no release '2.0'"),
         (releases.unyank, ("demo-pkg", "2.0"), "project 'Demo.Pkg' has no release '2.0'"),
         (releases.unyank, ("demo-pkg", "1.0"), "Demo.Pkg 1.0 is not yanked"),
-        (projects.set_status, ("nope", "archived"), "project 'nope' not found"),
-        (projects.set_status, ("demo-pkg", "deleted"),
-         "unknown status 'deleted': use one of active, archived, quarantined, deprecated"),
     ],
 )
 def test_errors(dbsession, tm, demo, action, args, message):
@@ -61,12 +48,3 @@ def test_errors(dbsession, tm, demo, action, args, message):
     with tm:
         assert release_state(dbsession) == (False, "")
         assert project_state(dbsession) == ("active", None)
-
-
-def test_set_status(dbsession, tm, demo):
-    for status, reason in (("archived", "done"), ("quarantined", None), ("deprecated", "use x"),
-                           ("active", "")):
-        with tm:
-            assert projects.set_status(dbsession, "Demo.Pkg", status, reason=reason) == "Demo.Pkg"
-        with tm:
-            assert project_state(dbsession) == (status, reason or None)

@@ -2,32 +2,21 @@
 folder, rows on SQLite and PostgreSQL."""
 
 import hashlib
-import io
 
 import pytest
 
-from cheeseshop.maintenance import referenced
-from cheeseshop.maintenance import fsck
+from cheeseshop.maintenance import fsck, referenced
 from cheeseshop.maintenance.fsck import MISSING, ORPHAN, SHA256_MISMATCH, SIZE_MISMATCH, Problem
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import file_key, metadata_key
-from tests import builders
-from tests.unit.conftest import upload
+from tests import factories
+from tests.factories import read, store, upload
 
 
 @pytest.fixture
 def storage(settings):
     return storage_from_settings(load_settings(settings))
-
-
-def store(storage, key, content):
-    storage.store(key, io.BytesIO(content), len(content))
-
-
-def read(storage, key):
-    with storage.open(key) as stream:
-        return stream.read()
 
 
 def test_a_clean_index_is_clean(index, engine, storage):
@@ -115,14 +104,14 @@ def test_repair_keeps_an_orphan_whose_row_committed_since_the_scan(
     index, engine, storage, testapp, alice
 ):
     # An upload in flight: its bytes are stored, its row not yet committed.
-    content = builders.wheel("demo", "2.0")
-    filename = builders.wheel_filename("demo", "2.0")
+    content = factories.wheel("demo", "2.0")
+    filename = factories.wheel_filename("demo", "2.0")
     key = file_key(hashlib.blake2b(content, digest_size=32).hexdigest(), filename)
     store(storage, key, content)
     report = fsck.check_index(engine, storage)
     assert report.problems == [Problem(ORPHAN, key)]
 
-    upload(testapp, alice, filename, content, version="2.0")  # ...and now it commits
+    upload(testapp, alice, "demo", "2.0", filename=filename, content=content)  # ...and now it commits
     fsck.remove_orphans(engine, storage, report)
     assert report.removed == []
     assert report.now_referenced == [key]

@@ -1,3 +1,6 @@
+"""Uploads through ``/legacy/``: who may upload, and what happens to a
+file that is already there."""
+
 import hashlib
 import sqlite3
 
@@ -5,17 +8,8 @@ import pytest
 import webtest
 
 from cheeseshop.app import main
-
-from tests import builders
-from tests.builders import basic_auth, upload_form
-
-
-def upload(testapp, credentials, name, version, filename=None, content=None, status=200, **fields):
-    if content is None:
-        content = builders.wheel(name, version)
-        filename = filename or builders.wheel_filename(name, version)
-    params, files = upload_form(name, version, filename, content, **fields)
-    return testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials), status=status)
+from tests import factories
+from tests.factories import basic_auth, post_form, upload, upload_form
 
 
 def test_upload_makes_the_file_installable(testapp, alice):
@@ -26,24 +20,24 @@ def test_upload_makes_the_file_installable(testapp, alice):
 
 
 def test_identical_reupload_is_accepted_and_different_bytes_rejected(testapp, alice, snapshot):
-    content = builders.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+    content = factories.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content)
+    post_form(testapp, alice, params, files)
     before = snapshot()
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=200)
+    post_form(testapp, alice, params, files, status=200)
     assert snapshot() == before
-    other = builders.wheel("demo", "1.0", files={"demo/extra.py": b"x = 1\n"})
-    response = upload(testapp, alice, "demo", "1.0", content=other, filename=builders.wheel_filename("demo", "1.0"), status=400)
+    other = factories.wheel("demo", "1.0", files={"demo/extra.py": b"x = 1\n"})
+    response = upload(testapp, alice, "demo", "1.0", content=other, filename=factories.wheel_filename("demo", "1.0"), status=400)
     assert "File already exists" in response.status
     assert snapshot() == before
 
 
 def test_wrong_digest_is_rejected_and_nothing_stored(testapp, alice, snapshot):
     before = snapshot()
-    content = builders.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content, digests=False)
+    content = factories.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content, digests=False)
     params.append(("sha256_digest", hashlib.sha256(b"other").hexdigest()))
-    response = testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=400)
+    response = post_form(testapp, alice, params, files, status=400)
     assert "digest" in response.status
     assert snapshot() == before
 
@@ -88,9 +82,9 @@ def test_a_locked_database_is_a_503_to_retry(settings, alice, database_url, snap
     holder = sqlite3.connect(database_url[len("sqlite:///"):], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        content = builders.wheel("locked", "1.0")
-        params, files = upload_form("locked", "1.0", builders.wheel_filename("locked", "1.0"), content)
-        response = app.post("/legacy/", params, upload_files=files, headers=basic_auth(alice), status=503)
+        content = factories.wheel("locked", "1.0")
+        params, files = upload_form("locked", "1.0", factories.wheel_filename("locked", "1.0"), content)
+        response = post_form(app, alice, params, files, status=503)
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -5,14 +5,8 @@ import hashlib
 
 import trove_classifiers
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
-
-
-def post(testapp, credentials, params, files=(), status=200):
-    return testapp.post(
-        "/legacy/", params, upload_files=list(files), headers=basic_auth(credentials), status=status
-    )
+from tests import factories
+from tests.factories import post_form, upload_form
 
 
 def with_fields(params, **fields):
@@ -28,11 +22,11 @@ def info(testapp, project):
 
 
 def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
-    pkg_info = builders.metadata_text(
+    pkg_info = factories.metadata_text(
         "legacy", "0.1", metadata_version="1.1", author="UNKNOWN",
         classifier="Programming Language :: Python :: 3",
     )
-    content = builders.sdist("legacy", "0.1", pkg_info=pkg_info)
+    content = factories.sdist("legacy", "0.1", pkg_info=pkg_info)
     params = [
         (":action", "file_upload"),
         ("protocol_version", "1"),
@@ -54,7 +48,7 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
         ("download_url", "UNKNOWN"),
         ("comment", ""),
     ]
-    response = post(testapp, alice, params, [("content", "legacy-0.1.tar.gz", content)])
+    response = post_form(testapp, alice, params, [("content", "legacy-0.1.tar.gz", content)])
     assert response.text == "OK"
     shown = info(testapp, "legacy")
     assert shown["summary"] == "An old package"
@@ -66,8 +60,8 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
 
 
 def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, alice):
-    content = builders.wheel("modern", "2.0")
-    params, files = upload_form("modern", "2.0", builders.wheel_filename("modern", "2.0"), content)
+    content = factories.wheel("modern", "2.0")
+    params, files = upload_form("modern", "2.0", factories.wheel_filename("modern", "2.0"), content)
     params = with_fields(
         params,
         metadata_version="2.4",
@@ -81,7 +75,7 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
         requires_python=">=3.9",
         keywords="one, two",
     )
-    post(testapp, alice, params, files)
+    post_form(testapp, alice, params, files)
     shown = info(testapp, "modern")
     assert shown["license_expression"] == "MIT OR Apache-2.0"
     assert shown["license_files"] == ["LICENSE", "licenses/NOTICE"]
@@ -97,12 +91,12 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
 
 
 def test_metadata_2_5_with_import_names(testapp, alice):
-    content = builders.wheel("importable", "1.0")
+    content = factories.wheel("importable", "1.0")
     params, files = upload_form(
-        "importable", "1.0", builders.wheel_filename("importable", "1.0"), content
+        "importable", "1.0", factories.wheel_filename("importable", "1.0"), content
     )
     params = with_fields(params, metadata_version="2.5", import_name=["importable", "importable.sub"])
-    assert post(testapp, alice, params, files).text == "OK"
+    assert post_form(testapp, alice, params, files).text == "OK"
     assert testapp.get("/pypi/importable/json").json["info"]["version"] == "1.0"
 
 
@@ -115,7 +109,7 @@ def test_submit_registers_a_release_without_files(testapp, alice, snapshot):
         ("version", "0.9"),
         ("summary", "Only metadata"),
     ]
-    assert post(testapp, alice, params).text == "OK"
+    assert post_form(testapp, alice, params).text == "OK"
     counts, stored = snapshot()
     assert counts["projects"] == before[0]["projects"] + 1
     assert counts["releases"] == before[0]["releases"] + 1
@@ -127,9 +121,9 @@ def test_submit_registers_a_release_without_files(testapp, alice, snapshot):
     assert document["releases"] == {"0.9": []}
     assert document["urls"] == []
     # The registrant owns the name now: a file for the release can follow.
-    content = builders.wheel("registered", "0.9")
-    post(testapp, alice, *upload_form("registered", "0.9",
-                                      builders.wheel_filename("registered", "0.9"), content))
+    content = factories.wheel("registered", "0.9")
+    post_form(testapp, alice, *upload_form("registered", "0.9",
+                                      factories.wheel_filename("registered", "0.9"), content))
     assert [f["filename"] for f in testapp.get("/pypi/registered/json").json["urls"]] == [
         "registered-0.9-py3-none-any.whl"
     ]
@@ -139,8 +133,8 @@ def test_verify_checks_the_form_and_stores_nothing(testapp, alice, snapshot):
     before = snapshot()
     params = [(":action", "verify"), ("metadata_version", "1.0"), ("name", "demo"),
               ("version", "1.0")]
-    assert post(testapp, alice, params).text == "OK"
-    response = post(testapp, alice, with_fields(params, version="one"), status=400)
+    assert post_form(testapp, alice, params).text == "OK"
+    response = post_form(testapp, alice, with_fields(params, version="one"), status=400)
     assert "Invalid value for version" in response.status
     assert snapshot() == before
     testapp.get("/pypi/demo/json", status=404)

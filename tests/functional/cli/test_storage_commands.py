@@ -1,8 +1,6 @@
 """``cheeseshop fsck`` and ``cheeseshop storage migrate``, run in-process with
 click's CliRunner on an embedded index (``--data DIR``)."""
 
-import io
-
 import pytest
 import webtest
 from sqlalchemy import create_engine, select
@@ -12,16 +10,10 @@ from cheeseshop.models.catalog import File
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from cheeseshop.storage.keys import metadata_key
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import PASSWORD, store, upload
 
-PASSWORD = "a long enough secret"
 STRAY = "ab/cd/ef0123/stray-1.0.tar.gz"
-
-
-def upload(testapp, filename, content):
-    params, files = upload_form("demo", "1.0", filename, content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(("alice", PASSWORD)))
 
 
 @pytest.fixture
@@ -30,8 +22,8 @@ def index(cli, data_dir):
     assert cli("db", "upgrade").exit_code == 0
     assert cli("user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
     testapp = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(data_dir)}))
-    upload(testapp, builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0"))
-    upload(testapp, builders.sdist_filename("demo", "1.0"), builders.sdist("demo", "1.0"))
+    upload(testapp, ("alice", PASSWORD), "demo", "1.0", kind="wheel")
+    upload(testapp, ("alice", PASSWORD), "demo", "1.0", kind="sdist")
     engine = create_engine(f"sqlite:///{data_dir / 'cheeseshop.sqlite'}")
     with engine.connect() as connection:
         paths = dict(connection.execute(select(File.packagetype, File.path)).all())
@@ -45,10 +37,6 @@ def files(data_dir):
     return storage_from_settings(load_settings(
         {"cheeseshop.storage": "filesystem", "cheeseshop.storage.path": str(data_dir / "files")}
     ))
-
-
-def store(storage, key, content):
-    storage.store(key, io.BytesIO(content), len(content))
 
 
 def test_fsck_of_a_clean_index_exits_0(cli, index):
@@ -66,7 +54,7 @@ def test_fsck_lists_each_problem_and_exits_1(cli, index, files):
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [
         f"missing: {metadata_key(index['wheel'])}",
-        f"size mismatch: {index['sdist']} (db {len(builders.sdist('demo', '1.0'))}, stored 5)",
+        f"size mismatch: {index['sdist']} (db {len(factories.sdist('demo', '1.0'))}, stored 5)",
         f"orphan: {STRAY}",
         "checked 2 files, 1 metadata files, 3 stored keys: "
         "3 problems (missing: 1, size mismatch: 1, orphan: 1)",

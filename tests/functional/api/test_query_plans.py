@@ -11,8 +11,7 @@ import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests.factories import upload
 
 SCANNED = re.compile(r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks)\b")
 
@@ -52,16 +51,10 @@ def seq_scans(database_url, statements):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
     for name in ("alpha", "beta"):
-        content = builders.wheel(name, "1.0")
-        params, files = upload_form(name, "1.0", builders.wheel_filename(name, "1.0"), content)
-        testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+        upload(testapp, alice, name, "1.0")
     with captured_selects() as statements:
-        content = builders.wheel("alpha", "2.0")
-        params, files = upload_form("alpha", "2.0", builders.wheel_filename("alpha", "2.0"), content)
-        testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
-        sdist = builders.sdist("alpha", "2.0")
-        params, files = upload_form("alpha", "2.0", builders.sdist_filename("alpha", "2.0"), sdist)
-        testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+        upload(testapp, alice, "alpha", "2.0", kind="wheel")
+        upload(testapp, alice, "alpha", "2.0", kind="sdist")
         testapp.get("/simple/alpha/")
         page = testapp.get("/simple/alpha/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
         testapp.get("/pypi/alpha/json")

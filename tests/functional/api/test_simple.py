@@ -12,10 +12,9 @@ import zipfile
 
 import pytest
 
-from cheeseshop.catalog import projects
-from cheeseshop.catalog import releases
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from cheeseshop.catalog import projects, releases
+from tests import factories
+from tests.factories import upload
 
 V1_JSON = "application/vnd.pypi.simple.v1+json"
 LATEST_JSON = "application/vnd.pypi.simple.latest+json"
@@ -23,21 +22,14 @@ V1_HTML = "application/vnd.pypi.simple.v1+html"
 JSON = {"Accept": V1_JSON}
 
 
-def upload(testapp, credentials, name, version, filename, content, **fields):
-    params, files = upload_form(name, version, filename, content, **fields)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(credentials))
-
-
 @pytest.fixture
 def published(testapp, alice):
     """Demo.Pkg 1.0: a wheel and an sdist, requiring Python >=3.8."""
-    metadata = builders.metadata_text("Demo.Pkg", "1.0", requires_python=">=3.8")
-    wheel = builders.wheel("Demo.Pkg", "1.0", metadata=metadata)
-    sdist = builders.sdist("Demo.Pkg", "1.0", pkg_info=metadata)
-    upload(testapp, alice, "Demo.Pkg", "1.0", builders.wheel_filename("Demo.Pkg", "1.0"), wheel,
-           requires_python=">=3.8")
-    upload(testapp, alice, "Demo.Pkg", "1.0", builders.sdist_filename("Demo.Pkg", "1.0"), sdist,
-           requires_python=">=3.8")
+    metadata = factories.metadata_text("Demo.Pkg", "1.0", requires_python=">=3.8")
+    wheel = factories.wheel("Demo.Pkg", "1.0", metadata=metadata)
+    sdist = factories.sdist("Demo.Pkg", "1.0", pkg_info=metadata)
+    upload(testapp, alice, "Demo.Pkg", "1.0", kind="wheel", content=wheel, requires_python=">=3.8")
+    upload(testapp, alice, "Demo.Pkg", "1.0", kind="sdist", content=sdist, requires_python=">=3.8")
     return {"wheel": wheel, "sdist": sdist, "metadata": metadata.encode()}
 
 
@@ -128,8 +120,7 @@ def test_unacceptable_accept_is_406(testapp, published):
 
 
 def test_json_root_lists_projects_with_serials(testapp, alice, published):
-    upload(testapp, alice, "other", "0.1", builders.wheel_filename("other", "0.1"),
-           builders.wheel("other", "0.1"))
+    upload(testapp, alice, "other", "0.1")
     response = testapp.get("/simple/", headers=JSON)
     assert response.content_type == V1_JSON
     document = response.json
@@ -233,8 +224,7 @@ def test_etag_and_serial_revalidation(testapp, alice, published, dbsession, tm):
     assert first["/simple/demo-pkg/", ()] != first["/simple/demo-pkg/", tuple(JSON.items())]
     assert first["/simple/", ()] != first["/simple/", tuple(JSON.items())]
 
-    upload(testapp, alice, "Demo.Pkg", "1.1", builders.wheel_filename("Demo.Pkg", "1.1"),
-           builders.wheel("Demo.Pkg", "1.1"))
+    upload(testapp, alice, "Demo.Pkg", "1.1")
     second = etags()
     for key in first:
         assert first[key] != second[key], key

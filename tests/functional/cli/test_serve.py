@@ -55,6 +55,7 @@ def test_serve_on_a_fresh_data_dir(tmp_path, workers):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(15)
+        process.stderr.close()
     for pid in workers_pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
