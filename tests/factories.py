@@ -59,9 +59,17 @@ def release(project, version="1.0", **fields):
 
 def file(release, filename, seed):
     """A wheel's row; its digests and path made from ``seed``."""
-    return File(release=release, filename=filename, path=f"{seed:02x}/{filename}",
-                packagetype="bdist_wheel", python_version="py3", size=10, md5_digest="0" * 32,
-                sha256_digest=f"{seed:064x}", blake2_256_digest=f"{seed + 1000:064x}")
+    return File(
+        release=release,
+        filename=filename,
+        path=f"{seed:02x}/{filename}",
+        packagetype="bdist_wheel",
+        python_version="py3",
+        size=10,
+        md5_digest="0" * 32,
+        sha256_digest=f"{seed:064x}",
+        blake2_256_digest=f"{seed + 1000:064x}",
+    )
 
 
 # Distributions: metadata, archives, filenames
@@ -126,10 +134,12 @@ def wheel_filename(name, version, tag="py3-none-any"):
 
 def sdist(name, version, pkg_info=None):
     stem = f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}"
-    return tar_gz({
-        f"{stem}/PKG-INFO": (pkg_info or metadata_text(name, version)).encode(),
-        f"{stem}/setup.py": b"from setuptools import setup\nsetup()\n",
-    })
+    return tar_gz(
+        {
+            f"{stem}/PKG-INFO": (pkg_info or metadata_text(name, version)).encode(),
+            f"{stem}/setup.py": b"from setuptools import setup\nsetup()\n",
+        }
+    )
 
 
 def sdist_filename(name, version):
@@ -191,8 +201,18 @@ def post_form(testapp, credentials, params, files=(), status=200):
     )
 
 
-def upload(testapp, credentials, name="demo", version="1.0", *, kind="wheel", filename=None,
-           content=None, status=200, **fields):
+def upload(
+    testapp,
+    credentials,
+    name="demo",
+    version="1.0",
+    *,
+    kind="wheel",
+    filename=None,
+    content=None,
+    status=200,
+    **fields,
+):
     """Upload ``name`` ``version`` through ``/legacy/`` as twine does: the response.
 
     ``kind`` ("wheel" or "sdist") makes ``content`` and ``filename`` when they
@@ -218,8 +238,14 @@ def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", ver
     )
     try:
         return recording.add_file(
-            dbsession, storage, dbsession.get(User, user_id), existing, submitted, checked,
-            session_factory=session_factory, transaction_manager=tm,
+            dbsession,
+            storage,
+            dbsession.get(User, user_id),
+            existing,
+            submitted,
+            checked,
+            session_factory=session_factory,
+            transaction_manager=tm,
         )
     finally:
         checked.close()

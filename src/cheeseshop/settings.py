@@ -234,7 +234,11 @@ def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
         if value is not None and key not in ("here", "__file__")
     }
     for key in raw:
-        if key.startswith(PREFIX) and key not in SETTINGS and not key.startswith(STORAGE_OPTION_PREFIX):
+        if (
+            key.startswith(PREFIX)
+            and key not in SETTINGS
+            and not key.startswith(STORAGE_OPTION_PREFIX)
+        ):
             raise ConfigurationError(
                 f"{key} is not a cheeseshop setting{_closest(key, list(SETTINGS))}"
             )
@@ -244,7 +248,11 @@ def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     raw.update(environment)
     if data_dir is not None:
         # --data: SQLite and files in that folder, whatever else is set.
-        raw = {k: v for k, v in raw.items() if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)}
+        raw = {
+            k: v
+            for k, v in raw.items()
+            if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)
+        }
         environment = {}
         raw.update({"cheeseshop.data_dir": data_dir, "cheeseshop.storage": "filesystem"})
 
@@ -263,10 +271,16 @@ def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     _check_extras(storage, database_url)
     storage_options = _storage_options(
         storage,
-        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in raw.items()
-         if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment},
-        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in environment.items()
-         if k.startswith(STORAGE_OPTION_PREFIX)},
+        {
+            k.removeprefix(STORAGE_OPTION_PREFIX): v
+            for k, v in raw.items()
+            if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment
+        },
+        {
+            k.removeprefix(STORAGE_OPTION_PREFIX): v
+            for k, v in environment.items()
+            if k.startswith(STORAGE_OPTION_PREFIX)
+        },
     )
     if folder and storage == "filesystem":
         storage_options.setdefault("path", os.path.join(folder, "files"))
@@ -277,7 +291,8 @@ def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     }
     pyramid = dict(PYRAMID_DEFAULTS)
     pyramid.update(
-        (key, value) for key, value in raw.items()
+        (key, value)
+        for key, value in raw.items()
         if not key.startswith(PREFIX) and not key.startswith("sqlalchemy.")
     )
     return Settings(

@@ -7,7 +7,9 @@ from cheeseshop.storage.testing import StorageContract
 
 @pytest.fixture
 def storage(database_url):
-    return storage_from_settings(load_settings({"cheeseshop.storage": "sql", "sqlalchemy.url": database_url}))
+    return storage_from_settings(
+        load_settings({"cheeseshop.storage": "sql", "sqlalchemy.url": database_url})
+    )
 
 
 class TestSQLStorage(StorageContract):

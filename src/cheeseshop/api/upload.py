@@ -5,13 +5,13 @@ import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.api.resources import LegacyUpload
+from cheeseshop.api.responses import error
 from cheeseshop.publishing import form as upload_form
 from cheeseshop.publishing import inspection, recording
 from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.publishing.receiving import file_too_large_message
 from cheeseshop.security.permissions import Permission
-from cheeseshop.api.resources import LegacyUpload
-from cheeseshop.api.responses import error
 
 # Room for the form's other fields around the file itself.
 FORM_OVERHEAD = 16 * 1024 * 1024
@@ -45,15 +45,18 @@ def _authorize(request, user, upload):
     if not request.has_permission(Permission.UPLOAD, context):
         raise error(
             403,
-            f"The user '{user.username}' isn't allowed to upload to project "
-            f"'{upload.name}'.",
+            f"The user '{user.username}' isn't allowed to upload to project '{upload.name}'.",
         )
     return context.project
 
 
-@view_config(context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers")
+@view_config(
+    context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers"
+)
 def list_classifiers(request):
-    return Response("\n".join(sorted(trove_classifiers.classifiers)) + "\n", content_type="text/plain")
+    return Response(
+        "\n".join(sorted(trove_classifiers.classifiers)) + "\n", content_type="text/plain"
+    )
 
 
 @view_config(context=LegacyUpload, name="", request_method="POST", require_csrf=False)
@@ -103,11 +106,18 @@ def _file_upload(request, user, form, getall, limit):
     try:
         project = _authorize(request, user, upload)
         result = recording.add_file(
-            request.dbsession, request.storage, user, project, upload, checked,
+            request.dbsession,
+            request.storage,
+            user,
+            project,
+            upload,
+            checked,
             session_factory=request.registry["dbsession_factory"],
             transaction_manager=request.tm,
             may_upload=lambda p: _may_upload(request, p),
         )
     finally:
         checked.close()
-    return Response("OK" if result.created else "OK: the file was already here", content_type="text/plain")
+    return Response(
+        "OK" if result.created else "OK: the file was already here", content_type="text/plain"
+    )

@@ -46,7 +46,9 @@ def load_settings(config_uri=None, data_dir=None, overrides=True):
         ini, where = {}, ""
     try:
         return index_settings.load(
-            ini, data_dir=None if config_uri else (data_dir or DEFAULT_DATA_DIR), overrides=overrides
+            ini,
+            data_dir=None if config_uri else (data_dir or DEFAULT_DATA_DIR),
+            overrides=overrides,
         )
     except ConfigurationError as exc:
         raise click.ClickException(f"{where}{exc}") from exc

@@ -6,12 +6,12 @@ import contextlib
 import click
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop.cli.context import load_settings, pass_env
+from cheeseshop.db.engines import get_engine
 from cheeseshop.maintenance import fsck as index_check
 from cheeseshop.maintenance import referenced
-from cheeseshop.db.engines import get_engine
 from cheeseshop.maintenance import storage_copy as storage_migration
 from cheeseshop.storage import storage_from_settings
-from cheeseshop.cli.context import load_settings, pass_env
 
 
 @contextlib.contextmanager

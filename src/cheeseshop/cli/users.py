@@ -39,8 +39,12 @@ def list_(env):
     """Every user: name, e-mail, created, and whether it may sign in."""
     with env.dbsession() as dbsession:
         rows = [
-            (u.username, u.email or "-", u.created.strftime("%Y-%m-%d %H:%M"),
-             "active" if u.is_active else "disabled")
+            (
+                u.username,
+                u.email or "-",
+                u.created.strftime("%Y-%m-%d %H:%M"),
+                "active" if u.is_active else "disabled",
+            )
             for u in accounts.list_users(dbsession)
         ]
     if not rows:

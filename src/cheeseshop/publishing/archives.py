@@ -9,7 +9,6 @@ import packaging.version
 from cheeseshop.publishing.errors import InvalidDistribution
 from cheeseshop.publishing.filenames import DistributionFilename
 
-
 MAX_METADATA_SIZE = 1024 * 1024
 
 
@@ -22,13 +21,17 @@ def wheel_metadata(file, filename: DistributionFilename) -> bytes:
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidDistribution(f"Invalid distribution file: {filename.filename} is not a zip archive.") from exc
+        raise InvalidDistribution(
+            f"Invalid distribution file: {filename.filename} is not a zip archive."
+        ) from exc
     with archive:
         names = archive.namelist()
         wanted = f"{filename.name}-{filename.version}.dist-info/METADATA"
         candidates = [
-            n for n in names
-            if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            n
+            for n in names
+            if n.count("/") == 1
+            and n.endswith(".dist-info/METADATA")
             and _dist_info_matches(n.split("/")[0][: -len(".dist-info")], filename)
         ]
         if not candidates:
@@ -43,9 +46,7 @@ def wheel_metadata(file, filename: DistributionFilename) -> bytes:
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise InvalidDistribution(f"Invalid distribution file: {exc}") from exc
         if f"{candidates[0].split('/')[0]}/WHEEL" not in names:
-            raise InvalidDistribution(
-                f"Wheel '{filename.filename}' does not contain a WHEEL file."
-            )
+            raise InvalidDistribution(f"Wheel '{filename.filename}' does not contain a WHEEL file.")
     return data
 
 
@@ -71,7 +72,11 @@ def sdist_pkg_info(file, filename: DistributionFilename) -> bytes:
         else:
             with tarfile.open(fileobj=file, mode="r:gz") as archive:
                 for member in archive:
-                    if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                    if (
+                        member.isfile()
+                        and member.name.count("/") == 1
+                        and member.name.endswith("/PKG-INFO")
+                    ):
                         return archive.extractfile(member).read(MAX_METADATA_SIZE)
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InvalidDistribution(

@@ -7,7 +7,6 @@ import packaging.version
 
 from cheeseshop.publishing.errors import InvalidDistribution
 
-
 SDIST_EXTENSIONS = (".tar.gz", ".zip")
 
 

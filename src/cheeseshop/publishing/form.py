@@ -11,7 +11,6 @@ from cheeseshop.publishing.core_metadata import metadata_from_form
 from cheeseshop.publishing.errors import InvalidDistribution, UploadRejected
 from cheeseshop.publishing.filenames import DistributionFilename, parse_filename
 
-
 PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
@@ -84,8 +83,7 @@ def _check_filename(getall, parsed, metadata):
         )
     if parsed.version != metadata.version:
         raise UploadRejected(
-            f"Version in filename should be {str(metadata.version)!r} not "
-            f"{str(parsed.version)!r}."
+            f"Version in filename should be {str(metadata.version)!r} not {str(parsed.version)!r}."
         )
 
 

@@ -34,9 +34,7 @@ def check_content_type(value):
         )
     charset = params.get("charset", "UTF-8")
     if charset.upper() != "UTF-8":
-        raise ReadmeError(
-            f"Invalid description_content_type {value!r}: the only charset is UTF-8."
-        )
+        raise ReadmeError(f"Invalid description_content_type {value!r}: the only charset is UTF-8.")
     variant = params.get("variant")
     if content_type == MARKDOWN and variant and variant not in MARKDOWN_VARIANTS:
         raise ReadmeError(
@@ -58,7 +56,8 @@ def render(text, content_type_value):
     rendered = readme_renderer.rst.render(text)
     if rendered is None:
         where = (
-            "for 'text/x-rst'" if content_type_value
+            "for 'text/x-rst'"
+            if content_type_value
             else "in the default format of reStructuredText"
         )
         raise ReadmeError(

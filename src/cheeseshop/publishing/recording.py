@@ -28,8 +28,16 @@ class Result:
 
 
 def add_file(
-    dbsession, storage, user, project, upload, checked, *,
-    session_factory, transaction_manager, may_upload=lambda project: True,
+    dbsession,
+    storage,
+    user,
+    project,
+    upload,
+    checked,
+    *,
+    session_factory,
+    transaction_manager,
+    may_upload=lambda project: True,
 ):
     """Store a checked file and record it in ``dbsession``'s transaction
     (run by ``transaction_manager``); returns a Result.
@@ -92,9 +100,7 @@ def register(dbsession, user, project, upload, may_upload=lambda project: True):
         raise UploadRejected(
             f"Project {project.name!r} is {project.status}: it accepts no new releases."
         )
-    return _release(
-        dbsession, user, project, upload, render_readme(upload.metadata), may_upload
-    )
+    return _release(dbsession, user, project, upload, render_readme(upload.metadata), may_upload)
 
 
 def _claim_project(dbsession, user, upload, may_upload):
@@ -112,8 +118,7 @@ def _claim_project(dbsession, user, upload, may_upload):
         project = find_project(dbsession, upload.normalized_name)
         if project is None or not may_upload(project):
             raise UploadRejected(
-                f"The user '{user.username}' isn't allowed to upload to project "
-                f"'{metadata.name}'.",
+                f"The user '{user.username}' isn't allowed to upload to project '{metadata.name}'.",
                 status=403,
             ) from None
         return project
@@ -238,6 +243,8 @@ def _referenced_by(session_factory):
 
     def is_referenced(key):
         with session_factory() as fresh:
-            return fresh.scalar(select(File.id).where(File.path == keys.file_key_of(key))) is not None
+            return (
+                fresh.scalar(select(File.id).where(File.path == keys.file_key_of(key))) is not None
+            )
 
     return is_referenced

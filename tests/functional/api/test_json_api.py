@@ -14,17 +14,53 @@ from tests.factories import upload
 
 # What pypi.org's ``info`` has; clients index it without checking.
 PYPI_INFO_KEYS = {
-    "author", "author_email", "bugtrack_url", "classifiers", "description",
-    "description_content_type", "docs_url", "download_url", "downloads", "dynamic",
-    "home_page", "keywords", "license", "license_expression", "license_files", "maintainer",
-    "maintainer_email", "name", "package_url", "platform", "project_url", "project_urls",
-    "provides_extra", "release_url", "requires_dist", "requires_python", "summary", "version",
-    "yanked", "yanked_reason",
+    "author",
+    "author_email",
+    "bugtrack_url",
+    "classifiers",
+    "description",
+    "description_content_type",
+    "docs_url",
+    "download_url",
+    "downloads",
+    "dynamic",
+    "home_page",
+    "keywords",
+    "license",
+    "license_expression",
+    "license_files",
+    "maintainer",
+    "maintainer_email",
+    "name",
+    "package_url",
+    "platform",
+    "project_url",
+    "project_urls",
+    "provides_extra",
+    "release_url",
+    "requires_dist",
+    "requires_python",
+    "summary",
+    "version",
+    "yanked",
+    "yanked_reason",
 }
 PYPI_FILE_KEYS = {
-    "comment_text", "digests", "downloads", "filename", "has_sig", "md5_digest", "packagetype",
-    "python_version", "requires_python", "size", "upload_time", "upload_time_iso_8601", "url",
-    "yanked", "yanked_reason",
+    "comment_text",
+    "digests",
+    "downloads",
+    "filename",
+    "has_sig",
+    "md5_digest",
+    "packagetype",
+    "python_version",
+    "requires_python",
+    "size",
+    "upload_time",
+    "upload_time_iso_8601",
+    "url",
+    "yanked",
+    "yanked_reason",
 }
 
 
@@ -33,20 +69,43 @@ def published(testapp, alice):
     """Demo.Pkg 1.0 (wheel and sdist), 2.0 (wheel) and 3.0a1 (wheel), each
     with the summary "Demo <version>": {filename: bytes}."""
     uploads = [
-        ("1.0", "wheel", {"author": "A. Author", "author_email": "a@example.org",
-                          "description": "Demo\n====\n\nThe *first* one.",
-                          "classifiers": "Programming Language :: Python :: 3"}),
+        (
+            "1.0",
+            "wheel",
+            {
+                "author": "A. Author",
+                "author_email": "a@example.org",
+                "description": "Demo\n====\n\nThe *first* one.",
+                "classifiers": "Programming Language :: Python :: 3",
+            },
+        ),
         ("1.0", "sdist", {}),
-        ("2.0", "wheel", {"requires_python": ">=3.9", "requires_dist": "packaging>=24",
-                          "description": "# Demo 2\n", "description_content_type": "text/markdown",
-                          "project_urls": "Source, https://example.org/demo"}),
+        (
+            "2.0",
+            "wheel",
+            {
+                "requires_python": ">=3.9",
+                "requires_dist": "packaging>=24",
+                "description": "# Demo 2\n",
+                "description_content_type": "text/markdown",
+                "project_urls": "Source, https://example.org/demo",
+            },
+        ),
         ("3.0a1", "wheel", {}),
     ]
     contents = {}
     for version, kind, fields in uploads:
         filename, content = factories.distribution("Demo.Pkg", version, kind)
-        upload(testapp, alice, "Demo.Pkg", version, filename=filename, content=content,
-               summary=f"Demo {version}", **fields)
+        upload(
+            testapp,
+            alice,
+            "Demo.Pkg",
+            version,
+            filename=filename,
+            content=content,
+            summary=f"Demo {version}",
+            **fields,
+        )
         contents[filename] = content
     return contents
 
@@ -56,7 +115,7 @@ def path_of(url):
 
 
 def test_project_document_shape(testapp, published):
-    before = datetime.datetime.now(datetime.timezone.utc)
+    before = datetime.datetime.now(datetime.UTC)
     response = testapp.get("/pypi/demo-pkg/json")
     assert response.content_type == "application/json"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -66,7 +125,8 @@ def test_project_document_shape(testapp, published):
     assert document["vulnerabilities"] == []
     assert set(document["releases"]) == {"1.0", "2.0", "3.0a1"}
     assert [f["filename"] for f in document["releases"]["1.0"]] == [
-        "demo_pkg-1.0-py3-none-any.whl", "demo_pkg-1.0.tar.gz"
+        "demo_pkg-1.0-py3-none-any.whl",
+        "demo_pkg-1.0.tar.gz",
     ]
 
     info = document["info"]
@@ -125,7 +185,8 @@ def test_release_document(testapp, published):
     assert info["description"] == "Demo\n====\n\nThe *first* one."
     assert path_of(info["release_url"]) == "/project/demo-pkg/1.0/"
     assert sorted(f["filename"] for f in document["urls"]) == [
-        "demo_pkg-1.0-py3-none-any.whl", "demo_pkg-1.0.tar.gz"
+        "demo_pkg-1.0-py3-none-any.whl",
+        "demo_pkg-1.0.tar.gz",
     ]
     prerelease = testapp.get("/pypi/demo-pkg/3.0a1/json").json
     assert prerelease["info"]["version"] == "3.0a1"
@@ -158,7 +219,8 @@ def test_yanking_moves_info_and_marks_the_files(testapp, published, dbsession, t
     # Neither the yanked 2.0 nor the pre-release: 1.0.
     assert document["info"]["version"] == "1.0"
     assert sorted(f["filename"] for f in document["urls"]) == [
-        "demo_pkg-1.0-py3-none-any.whl", "demo_pkg-1.0.tar.gz"
+        "demo_pkg-1.0-py3-none-any.whl",
+        "demo_pkg-1.0.tar.gz",
     ]
     (yanked_file,) = document["releases"]["2.0"]
     assert yanked_file["yanked"] is True

@@ -56,11 +56,13 @@ def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
         upload(testapp, alice, "alpha", "2.0", kind="wheel")
         upload(testapp, alice, "alpha", "2.0", kind="sdist")
         testapp.get("/simple/alpha/")
-        page = testapp.get("/simple/alpha/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        page = testapp.get(
+            "/simple/alpha/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
         testapp.get("/pypi/alpha/json")
         testapp.get("/pypi/alpha/2.0/json")
         url = page.json["files"][0]["url"]
-        testapp.get(url[url.index("/packages/"):])
+        testapp.get(url[url.index("/packages/") :])
     assert len(statements) >= 10
     assert seq_scans(database_url, statements) == []
 

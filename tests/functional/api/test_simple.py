@@ -135,7 +135,7 @@ def test_json_root_lists_projects_with_serials(testapp, alice, published):
 
 
 def test_json_project_page(testapp, published):
-    before = datetime.datetime.now(datetime.timezone.utc)
+    before = datetime.datetime.now(datetime.UTC)
     response = testapp.get("/simple/demo-pkg/", headers=JSON)
     document = response.json
     assert document["meta"] == {
@@ -147,8 +147,10 @@ def test_json_project_page(testapp, published):
     assert document["project-status"] == {"status": "active"}
     files = files_by_name(document)
     assert set(files) == {"demo_pkg-1.0-py3-none-any.whl", "demo_pkg-1.0.tar.gz"}
-    for filename, kind in (("demo_pkg-1.0-py3-none-any.whl", "wheel"),
-                           ("demo_pkg-1.0.tar.gz", "sdist")):
+    for filename, kind in (
+        ("demo_pkg-1.0-py3-none-any.whl", "wheel"),
+        ("demo_pkg-1.0.tar.gz", "sdist"),
+    ):
         entry = files[filename]
         content = published[kind]
         assert entry["hashes"] == {"sha256": hashlib.sha256(content).hexdigest()}
@@ -204,8 +206,12 @@ def test_yanked_release_is_marked_and_unyanking_clears_it(testapp, published, db
 
 
 def test_etag_and_serial_revalidation(testapp, alice, published, dbsession, tm):
-    pages = [("/simple/demo-pkg/", {}), ("/simple/demo-pkg/", JSON), ("/simple/", {}),
-             ("/simple/", JSON)]
+    pages = [
+        ("/simple/demo-pkg/", {}),
+        ("/simple/demo-pkg/", JSON),
+        ("/simple/", {}),
+        ("/simple/", JSON),
+    ]
 
     def etags():
         found = {}
@@ -276,7 +282,9 @@ def test_unknown_project_is_404(testapp, published):
 
 
 def test_quarantined_project_offers_nothing(testapp, published, dbsession, tm):
-    file_urls = [path_of(f["url"]) for f in testapp.get("/simple/demo-pkg/", headers=JSON).json["files"]]
+    file_urls = [
+        path_of(f["url"]) for f in testapp.get("/simple/demo-pkg/", headers=JSON).json["files"]
+    ]
     with tm:
         projects.set_status(dbsession, "demo-pkg", "quarantined", reason="malware report")
     page = testapp.get("/simple/demo-pkg/").text
@@ -303,6 +311,7 @@ def test_archived_project_keeps_its_files(testapp, published, dbsession, tm):
     assert document["project-status"] == {"status": "archived", "reason": "finished"}
     assert document["versions"] == ["1.0"]
     for entry in document["files"]:
-        assert testapp.get(path_of(entry["url"])).body == published[
-            "wheel" if entry["filename"].endswith(".whl") else "sdist"
-        ]
+        assert (
+            testapp.get(path_of(entry["url"])).body
+            == published["wheel" if entry["filename"].endswith(".whl") else "sdist"]
+        )

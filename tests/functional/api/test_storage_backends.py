@@ -19,9 +19,11 @@ def backend_app(backend_settings):
 def test_upload_then_download_and_range(backend_app, alice):
     content = factories.wheel("stored", "1.0", files={"stored/data.bin": bytes(range(256)) * 4096})
     upload(backend_app, alice, "stored", "1.0", content=content)
-    data = backend_app.get("/simple/stored/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json
+    data = backend_app.get(
+        "/simple/stored/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    ).json
     url = data["files"][0]["url"]
-    path = url[url.index("/packages/"):]
+    path = url[url.index("/packages/") :]
     download = backend_app.get(path)
     assert download.body == content
     assert hashlib.sha256(download.body).hexdigest() == data["files"][0]["hashes"]["sha256"]

@@ -27,7 +27,15 @@ def test_identical_reupload_is_accepted_and_different_bytes_rejected(testapp, al
     post_form(testapp, alice, params, files, status=200)
     assert snapshot() == before
     other = factories.wheel("demo", "1.0", files={"demo/extra.py": b"x = 1\n"})
-    response = upload(testapp, alice, "demo", "1.0", content=other, filename=factories.wheel_filename("demo", "1.0"), status=400)
+    response = upload(
+        testapp,
+        alice,
+        "demo",
+        "1.0",
+        content=other,
+        filename=factories.wheel_filename("demo", "1.0"),
+        status=400,
+    )
     assert "File already exists" in response.status
     assert snapshot() == before
 
@@ -35,7 +43,9 @@ def test_identical_reupload_is_accepted_and_different_bytes_rejected(testapp, al
 def test_wrong_digest_is_rejected_and_nothing_stored(testapp, alice, snapshot):
     before = snapshot()
     content = factories.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content, digests=False)
+    params, files = upload_form(
+        "demo", "1.0", factories.wheel_filename("demo", "1.0"), content, digests=False
+    )
     params.append(("sha256_digest", hashlib.sha256(b"other").hexdigest()))
     response = post_form(testapp, alice, params, files, status=400)
     assert "digest" in response.status
@@ -58,7 +68,9 @@ def test_bad_password_is_forbidden(testapp, alice, snapshot):
 
 
 def test_no_credentials_gets_a_basic_challenge(testapp):
-    response = testapp.post("/legacy/", {":action": "submit", "name": "x", "version": "1"}, status=401)
+    response = testapp.post(
+        "/legacy/", {":action": "submit", "name": "x", "version": "1"}, status=401
+    )
     assert response.headers["WWW-Authenticate"] == 'Basic realm="pypi"'
 
 
@@ -79,11 +91,13 @@ def test_a_locked_database_is_a_503_to_retry(settings, alice, database_url, snap
     """SQLite's lock held past the busy timeout: a 503 to retry, not a 500."""
     app = webtest.TestApp(main({}, **settings, **{"cheeseshop.sqlite_busy_timeout": "200"}))
     before = snapshot()
-    holder = sqlite3.connect(database_url[len("sqlite:///"):], isolation_level=None)
+    holder = sqlite3.connect(database_url[len("sqlite:///") :], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         content = factories.wheel("locked", "1.0")
-        params, files = upload_form("locked", "1.0", factories.wheel_filename("locked", "1.0"), content)
+        params, files = upload_form(
+            "locked", "1.0", factories.wheel_filename("locked", "1.0"), content
+        )
         response = post_form(app, alice, params, files, status=503)
     finally:
         holder.execute("ROLLBACK")

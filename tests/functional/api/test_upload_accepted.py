@@ -23,7 +23,10 @@ def info(testapp, project):
 
 def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
     pkg_info = factories.metadata_text(
-        "legacy", "0.1", metadata_version="1.1", author="UNKNOWN",
+        "legacy",
+        "0.1",
+        metadata_version="1.1",
+        author="UNKNOWN",
         classifier="Programming Language :: Python :: 3",
     )
     content = factories.sdist("legacy", "0.1", pkg_info=pkg_info)
@@ -54,8 +57,15 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
     assert shown["summary"] == "An old package"
     assert shown["classifiers"] == ["Programming Language :: Python :: 3"]
     # distutils' placeholders are not metadata.
-    for field in ("home_page", "author", "author_email", "license", "description",
-                  "download_url", "platform"):
+    for field in (
+        "home_page",
+        "author",
+        "author_email",
+        "license",
+        "description",
+        "download_url",
+        "platform",
+    ):
         assert shown[field] == "", field
 
 
@@ -67,8 +77,10 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
         metadata_version="2.4",
         license_expression="MIT OR Apache-2.0",
         license_file=["LICENSE", "licenses/NOTICE"],
-        project_urls=["Homepage, https://example.org/modern",
-                      "Issue Tracker, https://example.org/modern/issues"],
+        project_urls=[
+            "Homepage, https://example.org/modern",
+            "Issue Tracker, https://example.org/modern/issues",
+        ],
         provides_extra="test",
         requires_dist=["packaging>=24", 'pytest; extra == "test"'],
         dynamic="Requires-Dist",
@@ -95,7 +107,9 @@ def test_metadata_2_5_with_import_names(testapp, alice):
     params, files = upload_form(
         "importable", "1.0", factories.wheel_filename("importable", "1.0"), content
     )
-    params = with_fields(params, metadata_version="2.5", import_name=["importable", "importable.sub"])
+    params = with_fields(
+        params, metadata_version="2.5", import_name=["importable", "importable.sub"]
+    )
     assert post_form(testapp, alice, params, files).text == "OK"
     assert testapp.get("/pypi/importable/json").json["info"]["version"] == "1.0"
 
@@ -122,8 +136,11 @@ def test_submit_registers_a_release_without_files(testapp, alice, snapshot):
     assert document["urls"] == []
     # The registrant owns the name now: a file for the release can follow.
     content = factories.wheel("registered", "0.9")
-    post_form(testapp, alice, *upload_form("registered", "0.9",
-                                      factories.wheel_filename("registered", "0.9"), content))
+    post_form(
+        testapp,
+        alice,
+        *upload_form("registered", "0.9", factories.wheel_filename("registered", "0.9"), content),
+    )
     assert [f["filename"] for f in testapp.get("/pypi/registered/json").json["urls"]] == [
         "registered-0.9-py3-none-any.whl"
     ]
@@ -131,8 +148,12 @@ def test_submit_registers_a_release_without_files(testapp, alice, snapshot):
 
 def test_verify_checks_the_form_and_stores_nothing(testapp, alice, snapshot):
     before = snapshot()
-    params = [(":action", "verify"), ("metadata_version", "1.0"), ("name", "demo"),
-              ("version", "1.0")]
+    params = [
+        (":action", "verify"),
+        ("metadata_version", "1.0"),
+        ("name", "demo"),
+        ("version", "1.0"),
+    ]
     assert post_form(testapp, alice, params).text == "OK"
     response = post_form(testapp, alice, with_fields(params, version="one"), status=400)
     assert "Invalid value for version" in response.status

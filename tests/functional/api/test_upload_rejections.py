@@ -32,7 +32,9 @@ def assert_rejected(testapp, credentials, snapshot, cases, status=400):
 
 def wheel_case(label, name, version, filename=None, content=None, expected=(), **fields):
     content = factories.wheel(name, version) if content is None else content
-    params, files = upload_form(name, version, filename or factories.wheel_filename(name, version), content)
+    params, files = upload_form(
+        name, version, filename or factories.wheel_filename(name, version), content
+    )
     for key, value in fields.items():
         params = with_field(params, key, *(value if isinstance(value, list) else [value]))
     return label, params, files, expected
@@ -78,16 +80,48 @@ def test_filename_with_a_path_or_a_foreign_extension(testapp, alice, snapshot):
         alice,
         snapshot,
         [
-            wheel_case("parent", "demo", "1.0", filename="../demo-1.0-py3-none-any.whl",
-                       content=content, expected=["must not contain a path"]),
-            wheel_case("folder", "demo", "1.0", filename="a/demo-1.0-py3-none-any.whl",
-                       content=content, expected=["must not contain a path"]),
-            wheel_case("exe", "demo", "1.0", filename="demo-1.0.win32.exe", content=content,
-                       filetype="bdist_wininst", expected=["Invalid file extension", ".whl"]),
-            wheel_case("egg", "demo", "1.0", filename="demo-1.0-py3.11.egg", content=content,
-                       filetype="bdist_egg", expected=["Invalid file extension"]),
-            wheel_case("bad wheel name", "demo", "1.0", filename="demo-1.0.whl", content=content,
-                       expected=["Invalid wheel filename 'demo-1.0.whl'"]),
+            wheel_case(
+                "parent",
+                "demo",
+                "1.0",
+                filename="../demo-1.0-py3-none-any.whl",
+                content=content,
+                expected=["must not contain a path"],
+            ),
+            wheel_case(
+                "folder",
+                "demo",
+                "1.0",
+                filename="a/demo-1.0-py3-none-any.whl",
+                content=content,
+                expected=["must not contain a path"],
+            ),
+            wheel_case(
+                "exe",
+                "demo",
+                "1.0",
+                filename="demo-1.0.win32.exe",
+                content=content,
+                filetype="bdist_wininst",
+                expected=["Invalid file extension", ".whl"],
+            ),
+            wheel_case(
+                "egg",
+                "demo",
+                "1.0",
+                filename="demo-1.0-py3.11.egg",
+                content=content,
+                filetype="bdist_egg",
+                expected=["Invalid file extension"],
+            ),
+            wheel_case(
+                "bad wheel name",
+                "demo",
+                "1.0",
+                filename="demo-1.0.whl",
+                content=content,
+                expected=["Invalid wheel filename 'demo-1.0.whl'"],
+            ),
         ],
     )
 
@@ -101,13 +135,25 @@ def test_invalid_name_or_version(testapp, alice, snapshot):
         alice,
         snapshot,
         [
-            ("bad version", with_field(params, "version", "1.0 final!"), files,
-             ["Invalid value for version", "'1.0 final!' is not a valid version"]),
-            ("bad name", with_field(params, "name", "-demo-"), files,
-             ["Invalid value for name", "'-demo-' is not a valid project name"]),
+            (
+                "bad version",
+                with_field(params, "version", "1.0 final!"),
+                files,
+                ["Invalid value for version", "'1.0 final!' is not a valid version"],
+            ),
+            (
+                "bad name",
+                with_field(params, "name", "-demo-"),
+                files,
+                ["Invalid value for name", "'-demo-' is not a valid project name"],
+            ),
             ("no name", with_field(params, "name"), files, ["'name' is a required field."]),
-            ("no version", with_field(params, "version", "  "), files,
-             ["'version' is a required field."]),
+            (
+                "no version",
+                with_field(params, "version", "  "),
+                files,
+                ["'version' is a required field."],
+            ),
         ],
     )
 
@@ -122,12 +168,24 @@ def test_malformed_form(testapp, alice, snapshot):
         snapshot,
         [
             ("no file", params, (), ["Upload payload does not have a file ('content' field)"]),
-            ("content is text", params + [("content", "not a file")], (),
-             ["Upload payload does not have a file"]),
-            ("protocol 2", with_field(params, "protocol_version", "2"), files,
-             ["Unknown protocol_version"]),
-            ("no metadata_version", with_field(params, "metadata_version"), files,
-             ["'metadata_version' is a required field."]),
+            (
+                "content is text",
+                params + [("content", "not a file")],
+                (),
+                ["Upload payload does not have a file"],
+            ),
+            (
+                "protocol 2",
+                with_field(params, "protocol_version", "2"),
+                files,
+                ["Unknown protocol_version"],
+            ),
+            (
+                "no metadata_version",
+                with_field(params, "metadata_version"),
+                files,
+                ["'metadata_version' is a required field."],
+            ),
         ],
     )
 
@@ -138,15 +196,35 @@ def test_invalid_metadata(testapp, alice, snapshot):
         alice,
         snapshot,
         [
-            wheel_case("requires_dist", "demo", "1.0", requires_dist="foo >>> 1",
-                       expected=["Invalid metadata", "'foo >>> 1' is invalid"]),
-            wheel_case("requires_python", "demo", "1.0", requires_python="three",
-                       expected=["Invalid metadata", "'three'"]),
-            wheel_case("unknown metadata_version", "demo", "1.0", metadata_version="9.9",
-                       expected=["Invalid metadata", "'9.9' is not a valid metadata version"]),
-            wheel_case("html readme", "demo", "1.0", description="<b>hi</b>",
-                       description_content_type="text/html",
-                       expected=["description-content-type", "not 'text/html'"]),
+            wheel_case(
+                "requires_dist",
+                "demo",
+                "1.0",
+                requires_dist="foo >>> 1",
+                expected=["Invalid metadata", "'foo >>> 1' is invalid"],
+            ),
+            wheel_case(
+                "requires_python",
+                "demo",
+                "1.0",
+                requires_python="three",
+                expected=["Invalid metadata", "'three'"],
+            ),
+            wheel_case(
+                "unknown metadata_version",
+                "demo",
+                "1.0",
+                metadata_version="9.9",
+                expected=["Invalid metadata", "'9.9' is not a valid metadata version"],
+            ),
+            wheel_case(
+                "html readme",
+                "demo",
+                "1.0",
+                description="<b>hi</b>",
+                description_content_type="text/html",
+                expected=["description-content-type", "not 'text/html'"],
+            ),
         ],
     )
 
@@ -157,13 +235,24 @@ def test_unknown_or_deprecated_classifier(testapp, alice, snapshot):
         alice,
         snapshot,
         [
-            wheel_case("unknown", "demo", "1.0", classifiers="Programming Language :: Cobol 2000",
-                       expected=["Invalid value for classifiers",
-                                 "'Programming Language :: Cobol 2000' is not a valid classifier"]),
+            wheel_case(
+                "unknown",
+                "demo",
+                "1.0",
+                classifiers="Programming Language :: Cobol 2000",
+                expected=[
+                    "Invalid value for classifiers",
+                    "'Programming Language :: Cobol 2000' is not a valid classifier",
+                ],
+            ),
             # Known to trove-classifiers, and deprecated: pypi.org names it so.
-            wheel_case("deprecated", "demo", "1.0",
-                       classifiers="License :: OSI Approved :: Intel Open Source License",
-                       expected=["Invalid value for classifiers", "has been deprecated"]),
+            wheel_case(
+                "deprecated",
+                "demo",
+                "1.0",
+                classifiers="License :: OSI Approved :: Intel Open Source License",
+                expected=["Invalid value for classifiers", "has been deprecated"],
+            ),
         ],
     )
 
@@ -174,17 +263,42 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
         alice,
         snapshot,
         [
-            wheel_case("METADATA names another project", "demo", "1.0",
-                       content=factories.wheel("demo", "1.0", metadata=factories.metadata_text("other", "1.0")),
-                       expected=["The name in the file's metadata ('other') does not match the form's ('demo')"]),
-            wheel_case("METADATA has another version", "demo", "1.0",
-                       content=factories.wheel("demo", "1.0", metadata=factories.metadata_text("demo", "2.0")),
-                       expected=["The version in the file's metadata (2.0) does not match the form's (1.0)"]),
-            wheel_case("not a zip", "demo", "1.0", content=b"this is not a zip archive" * 10,
-                       expected=["demo-1.0-py3-none-any.whl is not a zip archive"]),
-            wheel_case("no METADATA", "demo", "1.0",
-                       content=factories.wheel("demo", "1.0", dist_info_name="something_else-1.0"),
-                       expected=["does not contain the required METADATA file"]),
+            wheel_case(
+                "METADATA names another project",
+                "demo",
+                "1.0",
+                content=factories.wheel(
+                    "demo", "1.0", metadata=factories.metadata_text("other", "1.0")
+                ),
+                expected=[
+                    "The name in the file's metadata ('other') does not match the form's ('demo')"
+                ],
+            ),
+            wheel_case(
+                "METADATA has another version",
+                "demo",
+                "1.0",
+                content=factories.wheel(
+                    "demo", "1.0", metadata=factories.metadata_text("demo", "2.0")
+                ),
+                expected=[
+                    "The version in the file's metadata (2.0) does not match the form's (1.0)"
+                ],
+            ),
+            wheel_case(
+                "not a zip",
+                "demo",
+                "1.0",
+                content=b"this is not a zip archive" * 10,
+                expected=["demo-1.0-py3-none-any.whl is not a zip archive"],
+            ),
+            wheel_case(
+                "no METADATA",
+                "demo",
+                "1.0",
+                content=factories.wheel("demo", "1.0", dist_info_name="something_else-1.0"),
+                expected=["does not contain the required METADATA file"],
+            ),
             (
                 "sdist that is not a tar.gz",
                 *upload_form("demo", "1.0", "demo-1.0.tar.gz", b"plain text, not gzip" * 10),
@@ -192,8 +306,12 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
             ),
             (
                 "sdist without PKG-INFO",
-                *upload_form("demo", "1.0", "demo-1.0.tar.gz",
-                             factories.tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"})),
+                *upload_form(
+                    "demo",
+                    "1.0",
+                    "demo-1.0.tar.gz",
+                    factories.tar_gz({"demo-1.0/setup.py": b"from setuptools import setup\n"}),
+                ),
                 ["demo-1.0.tar.gz has no PKG-INFO"],
             ),
         ],
@@ -210,12 +328,22 @@ def test_missing_or_wrong_digests(testapp, alice, snapshot):
         snapshot,
         [
             ("no digest", params, files, ["Include at least one message digest"]),
-            ("md5", params + [("md5_digest", hashlib.md5(b"other").hexdigest())], files,
-             ["does not match", "md5"]),
-            ("blake2", params + [
-                ("sha256_digest", hashlib.sha256(content).hexdigest()),
-                ("blake2_256_digest", hashlib.blake2b(b"other", digest_size=32).hexdigest()),
-            ], files, ["does not match", "blake2_256"]),
+            (
+                "md5",
+                params + [("md5_digest", hashlib.md5(b"other").hexdigest())],
+                files,
+                ["does not match", "md5"],
+            ),
+            (
+                "blake2",
+                params
+                + [
+                    ("sha256_digest", hashlib.sha256(content).hexdigest()),
+                    ("blake2_256_digest", hashlib.blake2b(b"other", digest_size=32).hexdigest()),
+                ],
+                files,
+                ["does not match", "blake2_256"],
+            ),
         ],
     )
 
@@ -246,8 +374,13 @@ def test_file_larger_than_the_configured_limit(settings, alice, snapshot):
         testapp,
         alice,
         snapshot,
-        [("too large", *upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), big),
-          ["File too large", "1000 bytes"])],
+        [
+            (
+                "too large",
+                *upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), big),
+                ["File too large", "1000 bytes"],
+            )
+        ],
         status=413,
     )
     small = factories.wheel("small", "1.0")
@@ -256,15 +389,20 @@ def test_file_larger_than_the_configured_limit(settings, alice, snapshot):
 
 
 def test_unknown_action(testapp, alice, snapshot):
-    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"),
-                                factories.wheel("demo", "1.0"))
+    params, files = upload_form(
+        "demo", "1.0", factories.wheel_filename("demo", "1.0"), factories.wheel("demo", "1.0")
+    )
     assert_rejected(
         testapp,
         alice,
         snapshot,
         [
-            ("unknown", with_field(params, ":action", "frobnicate"), files,
-             ["Unknown or missing ':action' 'frobnicate'"]),
+            (
+                "unknown",
+                with_field(params, ":action", "frobnicate"),
+                files,
+                ["Unknown or missing ':action' 'frobnicate'"],
+            ),
             ("missing", with_field(params, ":action"), files, ["Unknown or missing ':action'"]),
         ],
     )
@@ -277,16 +415,32 @@ def test_readme_that_does_not_render_as_declared(testapp, alice, snapshot):
         alice,
         snapshot,
         [
-            wheel_case("declared rst", "demo", "1.0", description=broken_rst,
-                       description_content_type="text/x-rst",
-                       expected=["The description failed to render for 'text/x-rst'"]),
-            wheel_case("rst by default", "demo", "1.0", description=broken_rst,
-                       expected=["The description failed to render in the default format"]),
+            wheel_case(
+                "declared rst",
+                "demo",
+                "1.0",
+                description=broken_rst,
+                description_content_type="text/x-rst",
+                expected=["The description failed to render for 'text/x-rst'"],
+            ),
+            wheel_case(
+                "rst by default",
+                "demo",
+                "1.0",
+                description=broken_rst,
+                expected=["The description failed to render in the default format"],
+            ),
         ],
     )
     # The same text declared as Markdown is fine.
-    upload(testapp, alice, "demo", "1.0", description=broken_rst,
-           description_content_type="text/markdown")
+    upload(
+        testapp,
+        alice,
+        "demo",
+        "1.0",
+        description=broken_rst,
+        description_content_type="text/markdown",
+    )
 
 
 @pytest.mark.parametrize("status", ["archived", "quarantined"])
@@ -302,8 +456,12 @@ def test_project_that_accepts_no_uploads(testapp, alice, snapshot, dbsession, tm
         snapshot,
         [
             ("new file", params, files, [f"Project 'demo' is {status}"]),
-            ("register", with_field(params, ":action", "submit"), (),
-             [f"Project 'demo' is {status}"]),
+            (
+                "register",
+                with_field(params, ":action", "submit"),
+                (),
+                [f"Project 'demo' is {status}"],
+            ),
         ],
     )
     # Back to active, the same upload goes through.

@@ -56,10 +56,13 @@ def test_status(cli, served):
     assert "Project 'demo' is archived" in response.status
 
     assert cli("status", "demo", "active").exit_code == 0
-    assert served.get("/simple/demo/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
-                      ).json["project-status"] == {"status": "active"}
+    assert served.get(
+        "/simple/demo/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    ).json["project-status"] == {"status": "active"}
 
     assert_one_line_error(cli("status", "nope", "archived"), "project 'nope' not found")
     result = cli("status", "demo", "deleted")
     assert result.exit_code == 2  # a usage error, listing the statuses
-    assert "'deleted' is not one of 'active', 'archived', 'quarantined', 'deprecated'" in result.output
+    assert (
+        "'deleted' is not one of 'active', 'archived', 'quarantined', 'deprecated'" in result.output
+    )

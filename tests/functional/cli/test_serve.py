@@ -40,8 +40,18 @@ def test_serve_on_a_fresh_data_dir(tmp_path, workers):
     port = free_port()
     data = tmp_path / "data"
     process = subprocess.Popen(
-        [sys.executable, "-m", "cheeseshop.cli", "--data", str(data), "serve",
-         "--port", str(port), "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "cheeseshop.cli",
+            "--data",
+            str(data),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stderr=subprocess.PIPE,
     )
     try:
@@ -67,8 +77,19 @@ def test_port_in_use_is_one_clear_line(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "cheeseshop.cli", "--data", str(tmp_path), "serve", "--port", str(port)],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "cheeseshop.cli",
+                "--data",
+                str(tmp_path),
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -34,9 +34,11 @@ def index(cli, data_dir):
 @pytest.fixture
 def files(data_dir):
     """The embedded index's storage."""
-    return storage_from_settings(load_settings(
-        {"cheeseshop.storage": "filesystem", "cheeseshop.storage.path": str(data_dir / "files")}
-    ))
+    return storage_from_settings(
+        load_settings(
+            {"cheeseshop.storage": "filesystem", "cheeseshop.storage.path": str(data_dir / "files")}
+        )
+    )
 
 
 def test_fsck_of_a_clean_index_exits_0(cli, index):

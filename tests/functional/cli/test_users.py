@@ -10,16 +10,25 @@ from tests.factories import PASSWORD, assert_one_line_error, basic_auth, upload
 def test_user_add_reads_the_password_from_stdin(cli, data_dir):
     upgraded = cli("db", "upgrade")
     assert upgraded.exit_code == 0, (upgraded.output, upgraded.exception)
-    result = cli("user", "add", "alice", "--email", "alice@example.org", "--password-stdin",
-                 input=PASSWORD + "\n")
+    result = cli(
+        "user",
+        "add",
+        "alice",
+        "--email",
+        "alice@example.org",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert result.output == "created user alice\n"
     # The password is the line, without its newline: uploads authenticate.
     testapp = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(data_dir)}))
     upload(testapp, ("alice", PASSWORD), "demo", "1.0")
     response = testapp.post(
-        "/legacy/", {":action": "submit", "metadata_version": "1.0", "name": "x", "version": "1"},
-        headers=basic_auth(("alice", PASSWORD + "\n")), status=403,
+        "/legacy/",
+        {":action": "submit", "metadata_version": "1.0", "name": "x", "version": "1"},
+        headers=basic_auth(("alice", PASSWORD + "\n")),
+        status=403,
     )
     assert "Invalid or non-existent authentication" in response.status
 

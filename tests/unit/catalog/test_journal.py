@@ -15,8 +15,13 @@ from tests.factories import getall
 
 def entries(dbsession):
     return dbsession.execute(
-        select(JournalEntry.id, JournalEntry.name, JournalEntry.version, JournalEntry.action,
-               JournalEntry.submitted_by).order_by(JournalEntry.id)
+        select(
+            JournalEntry.id,
+            JournalEntry.name,
+            JournalEntry.version,
+            JournalEntry.action,
+            JournalEntry.submitted_by,
+        ).order_by(JournalEntry.id)
     ).all()
 
 

@@ -20,8 +20,11 @@ def project_state(dbsession):
     "action, args, message",
     [
         (projects.set_status, ("nope", "archived"), "project 'nope' not found"),
-        (projects.set_status, ("demo-pkg", "deleted"),
-         "unknown status 'deleted': use one of active, archived, quarantined, deprecated"),
+        (
+            projects.set_status,
+            ("demo-pkg", "deleted"),
+            "unknown status 'deleted': use one of active, archived, quarantined, deprecated",
+        ),
     ],
 )
 def test_errors(dbsession, tm, demo, action, args, message):
@@ -35,8 +38,12 @@ def test_errors(dbsession, tm, demo, action, args, message):
 
 
 def test_set_status(dbsession, tm, demo):
-    for status, reason in (("archived", "done"), ("quarantined", None), ("deprecated", "use x"),
-                           ("active", "")):
+    for status, reason in (
+        ("archived", "done"),
+        ("quarantined", None),
+        ("deprecated", "use x"),
+        ("active", ""),
+    ):
         with tm:
             assert projects.set_status(dbsession, "Demo.Pkg", status, reason=reason) == "Demo.Pkg"
         with tm:

@@ -111,7 +111,9 @@ def test_repair_keeps_an_orphan_whose_row_committed_since_the_scan(
     report = fsck.check_index(engine, storage)
     assert report.problems == [Problem(ORPHAN, key)]
 
-    upload(testapp, alice, "demo", "2.0", filename=filename, content=content)  # ...and now it commits
+    upload(
+        testapp, alice, "demo", "2.0", filename=filename, content=content
+    )  # ...and now it commits
     fsck.remove_orphans(engine, storage, report)
     assert report.removed == []
     assert report.now_referenced == [key]

@@ -37,12 +37,15 @@ def test_wheel_metadata_rejects_broken_wheels():
 def test_sdist_pkg_info():
     pkg_info = factories.metadata_text("demo", "1.0", summary="sdist")
     parsed = filenames.parse_filename("demo-1.0.tar.gz")
-    assert archives.sdist_pkg_info(io.BytesIO(factories.sdist("demo", "1.0", pkg_info)),
-                                        parsed) == pkg_info.encode()
+    assert (
+        archives.sdist_pkg_info(io.BytesIO(factories.sdist("demo", "1.0", pkg_info)), parsed)
+        == pkg_info.encode()
+    )
     zipped = factories.zip_archive({"demo-1.0/PKG-INFO": pkg_info})
-    assert archives.sdist_pkg_info(
-        io.BytesIO(zipped), filenames.parse_filename("demo-1.0.zip")
-    ) == pkg_info.encode()
+    assert (
+        archives.sdist_pkg_info(io.BytesIO(zipped), filenames.parse_filename("demo-1.0.zip"))
+        == pkg_info.encode()
+    )
     with pytest.raises(InvalidDistribution, match="is not a valid archive"):
         archives.sdist_pkg_info(io.BytesIO(b"not gzip at all"), parsed)
     nested = factories.tar_gz({"demo-1.0/sub/PKG-INFO": pkg_info.encode()})

@@ -17,8 +17,13 @@ from cheeseshop.publishing.errors import InvalidDistribution
         ("demo-1.0.zip", "sdist", "demo", "1.0", "source"),
         ("demo-1.0-py3-none-any.whl", "bdist_wheel", "demo", "1.0", "py3"),
         ("demo-1.0-py2.py3-none-any.whl", "bdist_wheel", "demo", "1.0", "py2.py3"),
-        ("demo_pkg-1.0-1-cp311-cp311-manylinux_2_17_x86_64.whl", "bdist_wheel", "demo-pkg",
-         "1.0", "cp311"),
+        (
+            "demo_pkg-1.0-1-cp311-cp311-manylinux_2_17_x86_64.whl",
+            "bdist_wheel",
+            "demo-pkg",
+            "1.0",
+            "cp311",
+        ),
     ],
 )
 def test_parse_filename(filename, packagetype, name, version, python_version):

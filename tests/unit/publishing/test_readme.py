@@ -65,8 +65,14 @@ def test_parse_content_type():
 
 @pytest.mark.parametrize(
     "value",
-    ["text/x-rst", "text/markdown", "text/plain", "text/markdown; charset=utf-8; variant=GFM",
-     "text/markdown; variant=CommonMark", None],
+    [
+        "text/x-rst",
+        "text/markdown",
+        "text/plain",
+        "text/markdown; charset=utf-8; variant=GFM",
+        "text/markdown; variant=CommonMark",
+        None,
+    ],
 )
 def test_check_content_type_accepts(value):
     readme.check_content_type(value)

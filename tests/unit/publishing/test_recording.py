@@ -7,7 +7,9 @@ from cheeseshop.storage import storage_from_settings
 from tests.factories import CommitFailed, add_wheel, stored_files
 
 
-def test_committed_upload_keeps_its_bytes(dbsession, tm, session_factory, settings, files_dir, make_user):
+def test_committed_upload_keeps_its_bytes(
+    dbsession, tm, session_factory, settings, files_dir, make_user
+):
     storage = storage_from_settings(load_settings(settings))
     user_id = make_user("alice")
     with tm:
@@ -16,7 +18,9 @@ def test_committed_upload_keeps_its_bytes(dbsession, tm, session_factory, settin
     assert stored_files(files_dir) == [path, path + ".metadata"]
 
 
-def test_aborted_upload_leaves_no_bytes(dbsession, tm, session_factory, settings, files_dir, make_user, snapshot):
+def test_aborted_upload_leaves_no_bytes(
+    dbsession, tm, session_factory, settings, files_dir, make_user, snapshot
+):
     storage = storage_from_settings(load_settings(settings))
     user_id = make_user("alice")
     before = snapshot()

@@ -22,10 +22,28 @@ def project(status="active", reason=None):
 
 def files(yanked=False, reason=""):
     return [
-        index.SimpleFile("demo_pkg-1.0-py3-none-any.whl", "ab/cd/ef/demo_pkg-1.0-py3-none-any.whl",
-                         WHEEL_SHA, ">=3.8", METADATA_SHA, 1234, UPLOADED, yanked, reason),
-        index.SimpleFile("demo_pkg-1.0.tar.gz", "12/34/56/demo_pkg-1.0.tar.gz", SDIST_SHA, None,
-                         None, 999, UPLOADED, yanked, reason),
+        index.SimpleFile(
+            "demo_pkg-1.0-py3-none-any.whl",
+            "ab/cd/ef/demo_pkg-1.0-py3-none-any.whl",
+            WHEEL_SHA,
+            ">=3.8",
+            METADATA_SHA,
+            1234,
+            UPLOADED,
+            yanked,
+            reason,
+        ),
+        index.SimpleFile(
+            "demo_pkg-1.0.tar.gz",
+            "12/34/56/demo_pkg-1.0.tar.gz",
+            SDIST_SHA,
+            None,
+            None,
+            999,
+            UPLOADED,
+            yanked,
+            reason,
+        ),
     ]
 
 
@@ -98,8 +116,11 @@ def test_render_project_json():
         ],
         "project-status": {"status": "active"},
     }
-    yanked = json.loads(index.render_project_json(
-        project("deprecated", "use other"), ["1.0"], files(True, "broken"), FILES_URL))
+    yanked = json.loads(
+        index.render_project_json(
+            project("deprecated", "use other"), ["1.0"], files(True, "broken"), FILES_URL
+        )
+    )
     assert [f["yanked"] for f in yanked["files"]] == ["broken", "broken"]
     assert yanked["project-status"] == {"status": "deprecated", "reason": "use other"}
     no_reason = json.loads(index.render_project_json(project(), ["1.0"], files(True), FILES_URL))
@@ -137,8 +158,14 @@ def test_root_pages_of_many_projects_are_whole():
 
 
 def _release(demo, version, yanked=False):
-    return factories.release(demo, version, canonical_version=version, is_prerelease=False,
-                             yanked=yanked, yanked_reason="old" if yanked else "")
+    return factories.release(
+        demo,
+        version,
+        canonical_version=version,
+        is_prerelease=False,
+        yanked=yanked,
+        yanked_reason="old" if yanked else "",
+    )
 
 
 @pytest.fixture
@@ -164,7 +191,11 @@ def test_project_versions_and_files(dbsession, tm, stored):
             "demo_pkg-1.10-py3-none-any.whl",
             "demo_pkg-1.9-py3-none-any.whl",
         ]
-        assert [(f.yanked, f.yanked_reason) for f in found] == [(True, "old"), (False, ""), (False, "")]
+        assert [(f.yanked, f.yanked_reason) for f in found] == [
+            (True, "old"),
+            (False, ""),
+            (False, ""),
+        ]
         demo.status = "quarantined"
         assert index.project_versions_and_files(dbsession, demo) == ([], [])
 
@@ -173,5 +204,7 @@ def test_iter_projects(dbsession, tm, stored):
     with tm:
         dbsession.add(factories.project("Another", last_serial=5))
     with tm:
-        assert list(index.iter_projects(dbsession)) == [("another", "Another", 5),
-                                                        ("demo-pkg", "Demo.Pkg", 0)]
+        assert list(index.iter_projects(dbsession)) == [
+            ("another", "Another", 5),
+            ("demo-pkg", "Demo.Pkg", 0),
+        ]
