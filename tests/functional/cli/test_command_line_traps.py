@@ -108,61 +108,6 @@ def test_the_default_folder_is_named_when_it_holds_no_index(tmp_path, monkeypatc
     assert not os.path.exists(tmp_path / "var" / "cheeseshop.sqlite")
 
 
-def test_user_list_and_passwd(tmp_path):
-    data = ["--data", str(tmp_path)]
-    assert run(*data, "db", "upgrade").exit_code == 0
-    empty = run(*data, "user", "list")
-    assert empty.exit_code == 0
-    assert empty.stdout == ""
-    assert (
-        run(*data, "user", "add", "bob", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
-    )
-    assert (
-        run(
-            *data,
-            "user",
-            "add",
-            "alice",
-            "--email",
-            "alice@example.org",
-            "--password-stdin",
-            input=PASSWORD + "\n",
-        ).exit_code
-        == 0
-    )
-    listed = run(*data, "user", "list")
-    assert listed.exit_code == 0
-    lines = listed.output.splitlines()
-    assert [line.split()[0] for line in lines] == ["alice", "bob"]
-    assert lines[0].split()[1] == "alice@example.org"
-    assert lines[1].split()[1] == "-"
-    assert all(line.endswith("  active") for line in lines)
-
-    changed = run(*data, "user", "passwd", "alice", "--password-stdin", input="new secret\n")
-    assert changed.exit_code == 0, changed.output
-    assert changed.output == "password of alice changed\n"
-    from sqlalchemy.orm import Session
-
-    from cheeseshop.accounts.users import authenticate
-    from cheeseshop.db.engines import get_engine
-    from cheeseshop.settings import load
-
-    engine = get_engine(load({}, environ={}, data_dir=str(tmp_path)))
-    with Session(engine) as session:
-        assert authenticate(session, "alice", "new secret") is not None
-        assert authenticate(session, "alice", PASSWORD) is None
-        assert authenticate(session, "bob", PASSWORD) is not None
-    engine.dispose()
-
-    assert_one_line_error(
-        run(*data, "user", "passwd", "carol", "--password-stdin", input="x\n"), "No user 'carol'."
-    )
-    assert_one_line_error(
-        run(*data, "user", "passwd", "alice", "--password-stdin", input="\n"),
-        "The password must not be empty.",
-    )
-
-
 def test_the_command_line_module_has_no_traceback_path():
     # The group that turns machine and configuration failures into one line
     # is the one every command runs under.
