@@ -38,51 +38,105 @@ from harness.servers import SERVERS  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="Compare cheeseshop, devpi-server and pypiserver (uploads, reads, memory).")
-    p.add_argument("--work-dir", type=Path, default=DEFAULT_WORK,
-                   help="venvs, corpus, data dirs and logs (default: benchmarks/.work)")
+        description="Compare cheeseshop, devpi-server and pypiserver (uploads, reads, memory)."
+    )
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        default=DEFAULT_WORK,
+        help="venvs, corpus, data dirs and logs (default: benchmarks/.work)",
+    )
     p.add_argument("--projects", type=int, default=1000, help="projects in the corpus (1000)")
     p.add_argument("--releases", type=int, default=5, help="releases per project (5)")
     p.add_argument("--duration", type=float, default=10, help="wrk seconds per endpoint (10)")
-    p.add_argument("--warmup", type=float, default=2,
-                   help="unmeasured wrk seconds before each endpoint (2; 0 disables)")
-    p.add_argument("--rounds", type=int, default=3,
-                   help="read rounds; servers are interleaved in each, rows show the median (3)")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=2,
+        help="unmeasured wrk seconds before each endpoint (2; 0 disables)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="read rounds; servers are interleaved in each, rows show the median (3)",
+    )
     p.add_argument("--connections", type=int, default=16, help="wrk -c (16)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk -t (2)")
     p.add_argument("--wrk-timeout", type=float, default=10, help="wrk --timeout seconds (10)")
     p.add_argument("--upload-threads", type=int, default=8, help="upload thread pool size (8)")
-    p.add_argument("--max-urls", type=int, default=1000,
-                   help="at most this many projects' pages (and their files) are cycled (1000)")
-    p.add_argument("--servers", default="cheeseshop,devpi,pypiserver",
-                   help="comma-separated subset of cheeseshop,devpi,pypiserver")
-    p.add_argument("--big-mb", type=int, default=300,
-                   help="size of the large-wheel test in MiB (300; 0 skips it)")
-    p.add_argument("--big-servers", default="cheeseshop",
-                   help="servers that get the large-wheel test (cheeseshop)")
-    p.add_argument("--big-limit-mb", type=float, default=50,
-                   help="target for server RSS growth during the large-wheel test (50)")
+    p.add_argument(
+        "--max-urls",
+        type=int,
+        default=1000,
+        help="at most this many projects' pages (and their files) are cycled (1000)",
+    )
+    p.add_argument(
+        "--servers",
+        default="cheeseshop,devpi,pypiserver",
+        help="comma-separated subset of cheeseshop,devpi,pypiserver",
+    )
+    p.add_argument(
+        "--big-mb",
+        type=int,
+        default=300,
+        help="size of the large-wheel test in MiB (300; 0 skips it)",
+    )
+    p.add_argument(
+        "--big-servers",
+        default="cheeseshop",
+        help="servers that get the large-wheel test (cheeseshop)",
+    )
+    p.add_argument(
+        "--big-limit-mb",
+        type=float,
+        default=50,
+        help="target for server RSS growth during the large-wheel test (50)",
+    )
     p.add_argument("--big-timeout", type=float, default=600, help="seconds per big transfer")
-    p.add_argument("--start-timeout", type=float, default=90,
-                   help="seconds to wait for a server to answer (90)")
-    p.add_argument("--cheeseshop-serve-args", default="", metavar="ARGS",
-                   help="extra arguments for `cheeseshop serve`, e.g. '--workers 2'")
-    p.add_argument("--devpi-auth", choices=("basic", "token"), default="basic",
-                   help="devpi uploads: HTTP Basic with the password, verified with argon2 on "
-                        "every request, as twine does (default), or devpi-client's login token "
-                        "(X-Devpi-Auth)")
-    p.add_argument("--reuse-data", action="store_true",
-                   help="start each server on the data an earlier run of the same corpus "
-                        "loaded, skipping the upload phase (its figures are carried over "
-                        "and marked); for iterating on read performance")
-    p.add_argument("--render", type=Path, metavar="RESULTS_JSON",
-                   help="run nothing: print the table of a saved results file (and with "
-                        "--write-docs write the docs page from it, with its original command)")
+    p.add_argument(
+        "--start-timeout",
+        type=float,
+        default=90,
+        help="seconds to wait for a server to answer (90)",
+    )
+    p.add_argument(
+        "--cheeseshop-serve-args",
+        default="",
+        metavar="ARGS",
+        help="extra arguments for `cheeseshop serve`, e.g. '--workers 2'",
+    )
+    p.add_argument(
+        "--devpi-auth",
+        choices=("basic", "token"),
+        default="basic",
+        help="devpi uploads: HTTP Basic with the password, verified with argon2 on "
+        "every request, as twine does (default), or devpi-client's login token "
+        "(X-Devpi-Auth)",
+    )
+    p.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="start each server on the data an earlier run of the same corpus "
+        "loaded, skipping the upload phase (its figures are carried over "
+        "and marked); for iterating on read performance",
+    )
+    p.add_argument(
+        "--render",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="run nothing: print the table of a saved results file (and with "
+        "--write-docs write the docs page from it, with its original command)",
+    )
     p.add_argument("--reinstall", action="store_true", help="recreate the venvs")
-    p.add_argument("--write-docs", action="store_true",
-                   help="write docs/benchmarks.rst with the table, machine and command")
-    p.add_argument("--docs-path", type=Path, default=REPO / "docs" / "benchmarks.rst",
-                   help=argparse.SUPPRESS)
+    p.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="write docs/benchmarks.rst with the table, machine and command",
+    )
+    p.add_argument(
+        "--docs-path", type=Path, default=REPO / "docs" / "benchmarks.rst", help=argparse.SUPPRESS
+    )
     args = p.parse_args(argv)
     args.work_dir = args.work_dir.resolve()
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]

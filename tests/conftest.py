@@ -15,20 +15,48 @@ import pytest
 import sqlalchemy
 import transaction
 import webtest
+from sqlalchemy.engine import Engine
 
-from cheeseshop.accounts import users as accounts
-from cheeseshop.db import migrations
 from cheeseshop.app import main
+from cheeseshop.db import migrations
 from cheeseshop.db.engines import get_engine
-from cheeseshop.settings import load as load_settings
 from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
+from cheeseshop.settings import load as load_settings
+from tests import factories
+from tests.factories import PASSWORD
 
 POSTGRESQL_URL = os.environ.get(
     "CHEESESHOP_TEST_POSTGRESQL",
     "postgresql+psycopg://cheeseshop:cheeseshop@127.0.0.1:5432/cheeseshop_test",
 )
-PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """The URL of the test PostgreSQL server (``CHEESESHOP_TEST_POSTGRESQL``),
+    for tests that make databases of their own on it."""
+    return POSTGRESQL_URL
+
+
+@pytest.fixture(autouse=True)
+def dispose_engines():
+    """At the end of each test, dispose every SQLAlchemy engine that connected
+    during it. The apps and SQL storages tests make hold connection pools that
+    nothing else closes, and a psycopg connection left to the garbage
+    collector is a ResourceWarning (an error, see setup.cfg)."""
+    engines = {}
+
+    def connected(connection):
+        engines[id(connection.engine)] = connection.engine
+
+    sqlalchemy.event.listen(Engine, "engine_connect", connected)
+    try:
+        yield
+    finally:
+        sqlalchemy.event.remove(Engine, "engine_connect", connected)
+        for engine in engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +95,15 @@ def postgresql_database():
         admin.dispose()
 
 
-def _empty_postgresql(url):
-    engine = sqlalchemy.create_engine(url)
+@pytest.fixture
+def empty_postgresql_database(postgresql_database):
+    """The session's PostgreSQL database, its tables emptied for this test."""
+    engine = sqlalchemy.create_engine(postgresql_database)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     engine.dispose()
+    return postgresql_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -82,9 +113,7 @@ def database_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        url = request.getfixturevalue("postgresql_database")
-        _empty_postgresql(url)
-        yield url
+        yield request.getfixturevalue("empty_postgresql_database")
 
 
 @pytest.fixture
@@ -139,13 +168,10 @@ def dbsession(session_factory, tm):
 
 @pytest.fixture
 def make_user(session_factory):
+    """make_user(username="alice", password=PASSWORD) -> the id of a committed user."""
+
     def make(username="alice", password=PASSWORD):
-        manager = transaction.TransactionManager(explicit=True)
-        with manager:
-            session = get_tm_session(session_factory, manager)
-            user = accounts.create_user(session, username, password, email=f"{username}@example.org")
-            user_id = user.id
-        return user_id
+        return factories.user(session_factory, username, password)
 
     return make
 
@@ -175,12 +201,7 @@ def snapshot(engine, files_dir):
                 ).scalar()
                 for table in Base.metadata.sorted_tables
             }
-        stored = sorted(
-            os.path.relpath(os.path.join(folder, name), files_dir)
-            for folder, _, names in os.walk(files_dir)
-            for name in names
-        )
-        return counts, stored
+        return counts, factories.stored_files(files_dir)
 
     return take
 
@@ -239,3 +260,13 @@ def s3_bucket(s3_endpoint, monkeypatch):
         "cheeseshop.storage.endpoint_url": s3_endpoint,
         "cheeseshop.storage.region": "us-east-1",
     }
+
+
+@pytest.fixture(params=["filesystem", "sql", "s3"])
+def backend_settings(request, settings):
+    """``settings`` on each storage backend: a folder, the database, S3 (moto)."""
+    if request.param == "sql":
+        return {**settings, "cheeseshop.storage": "sql"}
+    if request.param == "s3":
+        return {**settings, **request.getfixturevalue("s3_bucket")}
+    return settings

@@ -50,8 +50,11 @@ def big_file_test(srv: Server, args) -> dict:
         raise BenchError(f"{srv.name}: big upload failed: HTTP {r.status} {r.body[:300]!r}")
     page = srv.simple_project(normalize(meta["name"]))
     r = fetch("GET", srv.base + page)
-    links = [urllib.parse.urljoin(srv.base + page, h) for h, t in parse_links(r.body)
-             if meta["filename"] in h or t == meta["filename"]]
+    links = [
+        urllib.parse.urljoin(srv.base + page, h)
+        for h, t in parse_links(r.body)
+        if meta["filename"] in h or t == meta["filename"]
+    ]
     if r.status != 200 or not links:
         raise BenchError(f"{srv.name}: big file not on {page} (HTTP {r.status})")
     url = links[0].split("#")[0]
@@ -82,9 +85,11 @@ def big_file_test(srv: Server, args) -> dict:
     out["growth_mb"] = (peak - out["rss_before_kb"]) / 1024
     out["growth_small_mb"] = (out["rss_peak_small_kb"] - out["rss_before_kb"]) / 1024
     out["met"] = out["growth_mb"] < args.big_limit_mb
-    log(f"{srv.name}: big file: RSS before {out['rss_before_kb']/1024:.1f} MB, "
-        f"peak {peak/1024:.1f} MB, after {out['rss_after_kb']/1024:.1f} MB "
+    log(
+        f"{srv.name}: big file: RSS before {out['rss_before_kb'] / 1024:.1f} MB, "
+        f"peak {peak / 1024:.1f} MB, after {out['rss_after_kb'] / 1024:.1f} MB "
         f"-> growth {out['growth_mb']:.1f} MB (target < {args.big_limit_mb} MB; the same "
         f"upload of a 2 KB wheel: {out['growth_small_mb']:.1f} MB); "
-        f"upload {out['upload_s']:.1f}s, download {out['download_s']:.1f}s")
+        f"upload {out['upload_s']:.1f}s, download {out['download_s']:.1f}s"
+    )
     return out

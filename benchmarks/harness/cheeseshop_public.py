@@ -26,7 +26,11 @@ ADMIN_URL = os.environ.get(
     "CHEESESHOP_BENCH_POSTGRESQL",
     "postgresql+psycopg://cheeseshop:cheeseshop@127.0.0.1:5432/cheeseshop_test",
 )
-AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+AWS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 class CheeseshopPublic(Cheeseshop):
@@ -62,8 +66,13 @@ class CheeseshopPublic(Cheeseshop):
         self._wait_for(endpoint + "/moto-api/")
         import boto3
 
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                     aws_access_key_id="bench", aws_secret_access_key="bench").create_bucket(Bucket="bench")
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        ).create_bucket(Bucket="bench")
         self.ini.write_text(
             "[app:main]\nuse = egg:cheeseshop\n"
             f"sqlalchemy.url = {url.render_as_string(hide_password=False)}\n"
@@ -118,7 +127,9 @@ def write_public_docs(path, results, head, rows, notes, command):
     )
     # This run has no devpi: the 3x-devpi target line means nothing here.
     text = "\n".join(
-        line for line in text.split("\n")
-        if "Target (every cheeseshop read" not in line and "Target: every cheeseshop read" not in line
+        line
+        for line in text.split("\n")
+        if "Target (every cheeseshop read" not in line
+        and "Target: every cheeseshop read" not in line
     )
     Path(path).write_text(text)

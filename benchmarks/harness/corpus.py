@@ -32,11 +32,11 @@ def _wheel_meta(dist: str, version: str, summary: str) -> tuple[bytes, bytes]:
         "\n"
     ).encode()
     wheel = (
-        "Wheel-Version: 1.0\n"
-        "Generator: cheeseshop-benchmarks\n"
-        "Root-Is-Purelib: true\n"
-        "Tag: py3-none-any\n"
-    ).encode()
+        b"Wheel-Version: 1.0\n"
+        b"Generator: cheeseshop-benchmarks\n"
+        b"Root-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
     return metadata, wheel
 
 
@@ -94,8 +94,10 @@ def make_corpus(work: Path, projects: int, releases: int) -> tuple[Path, list[di
     cdir.mkdir(parents=True, exist_ok=True)
     width = max(4, len(str(projects)))
     rng = random.Random(1234)
-    words = ("cheese wensleydale stilton gouda brie camembert cheddar feta "
-             "gruyere emmental parmesan roquefort limburger edam manchego").split()
+    words = (
+        "cheese wensleydale stilton gouda brie camembert cheddar feta "
+        "gruyere emmental parmesan roquefort limburger edam manchego"
+    ).split()
     manifest = []
     for i in range(projects):
         dist = f"cheesebench-{i:0{width}d}"
@@ -103,15 +105,19 @@ def make_corpus(work: Path, projects: int, releases: int) -> tuple[Path, list[di
             version = f"1.{r}.0"
             summary = f"Synthetic benchmark project {i} ({rng.choice(words)})"
             body = " ".join(rng.choice(words) for _ in range(120))
-            module = (f'"""{dist} {version}\n\n{body}\n"""\n'
-                      f'__version__ = "{version}"\n').encode()
+            module = (f'"""{dist} {version}\n\n{body}\n"""\n__version__ = "{version}"\n').encode()
             fn = wheel_filename(dist, version)
             write_wheel(cdir / fn, dist, version, summary, module)
-            manifest.append({
-                "name": dist, "version": version, "summary": summary,
-                "filename": fn, "sha256": file_sha256(cdir / fn),
-                "md5": hashlib.md5((cdir / fn).read_bytes()).hexdigest(),
-            })
+            manifest.append(
+                {
+                    "name": dist,
+                    "version": version,
+                    "summary": summary,
+                    "filename": fn,
+                    "sha256": file_sha256(cdir / fn),
+                    "md5": hashlib.md5((cdir / fn).read_bytes()).hexdigest(),
+                }
+            )
     manifest_path.write_text(json.dumps(manifest, indent=0))
     return cdir, manifest
 
@@ -138,8 +144,11 @@ def make_big_wheel(work: Path, size_mb: int) -> dict:
     tmp = path.with_suffix(".tmp")
     records = []
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for n, d in ((f"{pkg}/__init__.py", init), (f"{distinfo}/METADATA", metadata),
-                     (f"{distinfo}/WHEEL", wheel)):
+        for n, d in (
+            (f"{pkg}/__init__.py", init),
+            (f"{distinfo}/METADATA", metadata),
+            (f"{distinfo}/WHEEL", wheel),
+        ):
             zf.writestr(zipfile.ZipInfo(n, ZIP_DATE), d)
             records.append(f"{n},{_record_hash(d)},{len(d)}\n")
         name = f"{pkg}/payload.bin"
@@ -158,9 +167,14 @@ def make_big_wheel(work: Path, size_mb: int) -> dict:
         records.append(f"{distinfo}/RECORD,,\n")
         zf.writestr(zipfile.ZipInfo(f"{distinfo}/RECORD", ZIP_DATE), "".join(records))
     os.replace(tmp, path)
-    meta = {"name": dist, "version": version, "filename": fn,
-            "summary": "Large incompressible benchmark wheel",
-            "size": path.stat().st_size, "sha256": file_sha256(path)}
+    meta = {
+        "name": dist,
+        "version": version,
+        "filename": fn,
+        "summary": "Large incompressible benchmark wheel",
+        "size": path.stat().st_size,
+        "sha256": file_sha256(path),
+    }
     meta_path.write_text(json.dumps(meta))
     return meta
 
@@ -172,5 +186,11 @@ def make_probe_wheel(work: Path) -> dict:
     fn = wheel_filename(dist, version)
     summary = "Tiny wheel: baseline for the large-upload memory test"
     write_wheel(bdir / fn, dist, version, summary, b'"""probe"""\n' + b"#" * 2000 + b"\n")
-    return {"name": dist, "version": version, "filename": fn, "summary": summary,
-            "size": (bdir / fn).stat().st_size, "sha256": file_sha256(bdir / fn)}
+    return {
+        "name": dist,
+        "version": version,
+        "filename": fn,
+        "summary": summary,
+        "size": (bdir / fn).stat().st_size,
+        "sha256": file_sha256(bdir / fn),
+    }

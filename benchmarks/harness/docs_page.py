@@ -83,14 +83,18 @@ def write_docs(path: Path, results: dict, head, rows, notes, command: str) -> No
         r = results.get(s)
         if not r:
             continue
-        lines.append(f"* **{s}** ({', '.join(f'{k} {v}' for k, v in r.get('versions', {}).items())}): "
-                     f"uploads with {r.get('auth_note', '')}.")
+        lines.append(
+            f"* **{s}** ({', '.join(f'{k} {v}' for k, v in r.get('versions', {}).items())}): "
+            f"uploads with {r.get('auth_note', '')}."
+        )
     serve_args = meta.get("cheeseshop_serve_args") or ""
     lines += [
         "",
         "cheeseshop runs ``cheeseshop --data DIR serve --host 127.0.0.1 --port PORT"
-        + (f" {serve_args}" if serve_args else "") + "``"
-        + ("" if serve_args else " (one worker process, 8 threads: its defaults)") + ".",
+        + (f" {serve_args}" if serve_args else "")
+        + "``"
+        + ("" if serve_args else " (one worker process, 8 threads: its defaults)")
+        + ".",
         "pypiserver gets ``waitress`` installed so that bottle's ``auto`` server",
         "uses it instead of the single-threaded ``wsgiref``; it runs the",
         "``cached-dir`` backend (watchdog).  devpi-server runs with its defaults",

@@ -25,8 +25,7 @@ class Response:
         return json.loads(self.body)
 
 
-def fetch(method: str, url: str, *, headers=None, body=None, timeout=60.0,
-          sink=None) -> Response:
+def fetch(method: str, url: str, *, headers=None, body=None, timeout=60.0, sink=None) -> Response:
     """One HTTP request on a fresh connection.  ``body`` may be bytes or an
     iterable of bytes (then a Content-Length header must be given).  If
     ``sink`` is given, the response body is streamed into ``sink(chunk)``."""
@@ -57,17 +56,21 @@ def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def multipart(fields: list[tuple[str, str]], filename: str, path: Path,
-              chunk: int = 1 << 20):
+def multipart(fields: list[tuple[str, str]], filename: str, path: Path, chunk: int = 1 << 20):
     """Return (headers, body_iterable, length) streaming ``path`` from disk."""
     boundary = "cheesebench" + secrets.token_hex(16)
     pre = bytearray()
     for k, v in fields:
-        pre += (f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"'
-                f"\r\n\r\n").encode() + str(v).encode() + b"\r\n"
-    pre += (f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
-            f'filename="{filename}"\r\nContent-Type: application/octet-stream'
-            f"\r\n\r\n").encode()
+        pre += (
+            (f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n').encode()
+            + str(v).encode()
+            + b"\r\n"
+        )
+    pre += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream'
+        f"\r\n\r\n"
+    ).encode()
     post = f"\r\n--{boundary}--\r\n".encode()
     size = path.stat().st_size
     length = len(pre) + size + len(post)

@@ -42,8 +42,10 @@ def upload_corpus(srv: Server, cdir: Path, manifest: list[dict], threads: int) -
     def progress():
         while not stop.wait(30):
             el = time.perf_counter() - t0
-            log(f"{srv.name}: ... {done[0]}/{len(manifest)} uploads started in {el:.0f}s, "
-                f"{len(failures)} failed so far")
+            log(
+                f"{srv.name}: ... {done[0]}/{len(manifest)} uploads started in {el:.0f}s, "
+                f"{len(failures)} failed so far"
+            )
 
     t0 = time.perf_counter()
     reporter = threading.Thread(target=progress, daemon=True)
@@ -55,21 +57,30 @@ def upload_corpus(srv: Server, cdir: Path, manifest: list[dict], threads: int) -
         stop.set()
     dt = time.perf_counter() - t0
     ok = len(manifest) - len(failures)
-    out = {"count": len(manifest), "seconds": dt, "ok": ok, "per_s": ok / dt,
-           "failed": len(failures),
-           "errors": [f"{e['filename']}: {m}" for e, m in failures[:5]]}
+    out = {
+        "count": len(manifest),
+        "seconds": dt,
+        "ok": ok,
+        "per_s": ok / dt,
+        "failed": len(failures),
+        "errors": [f"{e['filename']}: {m}" for e, m in failures[:5]],
+    }
     if failures:
-        log(f"{srv.name}: {len(failures)} of {len(manifest)} uploads failed, e.g. "
-            f"{out['errors'][0]}; retrying them one at a time")
+        log(
+            f"{srv.name}: {len(failures)} of {len(manifest)} uploads failed, e.g. "
+            f"{out['errors'][0]}; retrying them one at a time"
+        )
         retry = list(failures)
         failures.clear()
         for entry, _ in retry:
             one(entry)
         out["failed_after_retry"] = len(failures)
         if failures:
-            raise BenchError(f"{srv.name}: {len(failures)} uploads failed even when retried "
-                             "one at a time, e.g.:\n    "
-                             + "\n    ".join(f"{e['filename']}: {m}" for e, m in failures[:5]))
+            raise BenchError(
+                f"{srv.name}: {len(failures)} uploads failed even when retried "
+                "one at a time, e.g.:\n    "
+                + "\n    ".join(f"{e['filename']}: {m}" for e, m in failures[:5])
+            )
     return out
 
 
@@ -109,10 +120,19 @@ def load_server(srv: Server, cdir: Path, manifest: list[dict], args, results: di
         res["upload"] = up = upload_corpus(srv, cdir, manifest, args.upload_threads)
         mem = tree_mem(pid)
         res["upload_hwm_kb"] = mem["hwm_kb"]
-        log(f"{srv.name}: {up['ok']} of {up['count']} uploads succeeded in {up['seconds']:.1f}s "
-            f"= {up['per_s']:.1f}/s")
-        marker.write_text(json.dumps({
-            "corpus": cdir.name, "serve": srv.command_id(), "password": srv.password,
-            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "upload": up, "upload_hwm_kb": res["upload_hwm_kb"],
-        }))
+        log(
+            f"{srv.name}: {up['ok']} of {up['count']} uploads succeeded in {up['seconds']:.1f}s "
+            f"= {up['per_s']:.1f}/s"
+        )
+        marker.write_text(
+            json.dumps(
+                {
+                    "corpus": cdir.name,
+                    "serve": srv.command_id(),
+                    "password": srv.password,
+                    "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                    "upload": up,
+                    "upload_hwm_kb": res["upload_hwm_kb"],
+                }
+            )
+        )

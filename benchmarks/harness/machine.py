@@ -32,8 +32,21 @@ def machine_info(results: dict) -> dict:
         cp = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=False)
         if cp.returncode == 0:
             rev = cp.stdout.strip()
-            dirty = run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src",
-                         "setup.cfg", "setup.py", "pyproject.toml"], check=False).stdout.strip()
+            dirty = run(
+                [
+                    "git",
+                    "-C",
+                    str(REPO),
+                    "status",
+                    "--porcelain",
+                    "--",
+                    "src",
+                    "setup.cfg",
+                    "setup.py",
+                    "pyproject.toml",
+                ],
+                check=False,
+            ).stdout.strip()
             if dirty:
                 rev += " + uncommitted changes"
     except BenchError:

@@ -18,7 +18,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # comm may contain spaces/parens: split after the last ')'
-        rest = stat[stat.rfind(")") + 2:].split()
+        rest = stat[stat.rfind(")") + 2 :].split()
         ppid = int(rest[1])
         kids.setdefault(ppid, []).append(int(d))
     return kids

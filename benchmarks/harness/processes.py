@@ -62,8 +62,13 @@ def spawn(cmd: list[str], *, logfile: Path, env=None, cwd=None) -> subprocess.Po
     fh.flush()
     try:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
-            env=env, cwd=cwd, start_new_session=True,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
         )
     finally:
         fh.close()
@@ -100,8 +105,14 @@ def run(cmd, *, timeout=600, input=None, check=True, env=None, cwd=None):
     """Run a short-lived command, capturing its output."""
     try:
         cp = subprocess.run(
-            cmd, input=input, capture_output=True, text=True, timeout=timeout,
-            env=env, cwd=cwd, start_new_session=True,
+            cmd,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired as e:
         raise BenchError(f"command timed out after {timeout}s: {shlex.join(map(str, cmd))}") from e
@@ -111,7 +122,8 @@ def run(cmd, *, timeout=600, input=None, check=True, env=None, cwd=None):
         out = (cp.stdout + cp.stderr).strip().splitlines()
         tail = "\n    ".join(out[-25:])
         raise BenchError(
-            f"command failed (exit {cp.returncode}): {shlex.join(map(str, cmd))}\n    {tail}")
+            f"command failed (exit {cp.returncode}): {shlex.join(map(str, cmd))}\n    {tail}"
+        )
     return cp
 
 

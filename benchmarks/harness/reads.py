@@ -34,12 +34,15 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     r = fetch("GET", srv.base + srv.simple_root())
     if r.status != 200:
         raise BenchError(f"{srv.name}: {srv.simple_root()} -> HTTP {r.status}")
-    listed = {normalize(text or href.rstrip("/").rsplit("/", 1)[-1])
-              for href, text in parse_links(r.body)}
+    listed = {
+        normalize(text or href.rstrip("/").rsplit("/", 1)[-1]) for href, text in parse_links(r.body)
+    }
     missing = [p for p in projects if p not in listed]
     if missing:
-        raise BenchError(f"{srv.name}: {len(missing)} projects missing from "
-                         f"{srv.simple_root()}, e.g. {missing[:3]}")
+        raise BenchError(
+            f"{srv.name}: {len(missing)} projects missing from "
+            f"{srv.simple_root()}, e.g. {missing[:3]}"
+        )
     rng = random.Random(42)
     sample = projects if len(projects) <= limit_projects else rng.sample(projects, limit_projects)
     files: list[str] = []
@@ -60,15 +63,17 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     want = {e["filename"] for e in manifest if normalize(e["name"]) in set(sample)}
     if not want <= seen:
         lost = sorted(want - seen)
-        raise BenchError(f"{srv.name}: {len(lost)} uploaded files not on the simple pages, "
-                         f"e.g. {lost[:3]}")
+        raise BenchError(
+            f"{srv.name}: {len(lost)} uploaded files not on the simple pages, e.g. {lost[:3]}"
+        )
     rng.shuffle(sample)
     rng.shuffle(files)
     return {"projects": sample, "files": files}
 
 
-def preflight(srv: Server, paths: list[str], headers: dict[str, str], want_ct=None,
-              n: int = 3) -> tuple[bool, str]:
+def preflight(
+    srv: Server, paths: list[str], headers: dict[str, str], want_ct=None, n: int = 3
+) -> tuple[bool, str]:
     """Fetch a few of the paths; (ok, note).  ok=False means 'not supported'."""
     for p in paths[:n]:
         r = fetch("GET", srv.base + p, headers=headers)
@@ -90,10 +95,18 @@ def plan_reads(srv: Server, manifest: list[dict], args, results: dict) -> None:
     plans = [
         ("simple_root", [srv.simple_root()], {}, None),
         ("simple_html", [srv.simple_project(p) for p in urls["projects"]], {}, None),
-        ("simple_json", [srv.simple_project(p) for p in urls["projects"]],
-         {"Accept": SIMPLE_JSON}, SIMPLE_JSON),
-        ("project_json", [srv.json_path(p) for p in urls["projects"]] if srv.json_path("x") else [],
-         dict(srv.json_headers), "application/json"),
+        (
+            "simple_json",
+            [srv.simple_project(p) for p in urls["projects"]],
+            {"Accept": SIMPLE_JSON},
+            SIMPLE_JSON,
+        ),
+        (
+            "project_json",
+            [srv.json_path(p) for p in urls["projects"]] if srv.json_path("x") else [],
+            dict(srv.json_headers),
+            "application/json",
+        ),
         ("download", urls["files"], {}, None),
     ]
     res["endpoints"] = {}
@@ -137,8 +150,10 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                 lua, nurls = srv.plans[key]
                 try:
                     if srv.proc.poll() is not None:
-                        raise BenchError(f"{srv.name} died (exit {srv.proc.returncode}); log:\n"
-                                         + tail_file(srv.logfile))
+                        raise BenchError(
+                            f"{srv.name} died (exit {srv.proc.returncode}); log:\n"
+                            + tail_file(srv.logfile)
+                        )
                     if args.warmup > 0:
                         run_wrk(srv.base, lua, args.warmup, args)
                     w = run_wrk(srv.base, lua, args.duration, args)
@@ -152,8 +167,10 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                 bad = ""
                 if w["non2xx"] or w["socket_errors"]:
                     bad = f"  !! non-2xx/3xx={w['non2xx']} socket errors={w['socket_errors']}"
-                log(f"{srv.name:10s} {key:13s} {w['rps']:9.1f} req/s  p99 "
-                    f"{w.get('p99_ms', 0):8.2f} ms  ({nurls} URLs){bad}")
+                log(
+                    f"{srv.name:10s} {key:13s} {w['rps']:9.1f} req/s  p99 "
+                    f"{w.get('p99_ms', 0):8.2f} ms  ({nurls} URLs){bad}"
+                )
     for srv in servers:
         res = results[srv.name]
         eps = res.setdefault("endpoints", {})

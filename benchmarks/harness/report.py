@@ -17,7 +17,11 @@ def fmt_rps(ep: dict | None) -> str:
         return "n/a"
     s = f"{ep['rps']:,.0f}" if ep["rps"] >= 100 else f"{ep['rps']:,.1f}"
     if "p99_ms" in ep:
-        s += f" (p99 {ep['p99_ms']:.0f} ms)" if ep["p99_ms"] >= 10 else f" (p99 {ep['p99_ms']:.1f} ms)"
+        s += (
+            f" (p99 {ep['p99_ms']:.0f} ms)"
+            if ep["p99_ms"] >= 10
+            else f" (p99 {ep['p99_ms']:.1f} ms)"
+        )
     if ep.get("non2xx") or ep.get("socket_errors"):
         s += " !"
     return s
@@ -37,8 +41,11 @@ def fmt_ratio(r: float | None) -> str:
 
 def _ratio_cells(nums: dict) -> list[str]:
     """cs/devpi, cs/pypiserver and an empty target cell, for non-read rows."""
-    return [fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("devpi"))),
-            fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("pypiserver"))), ""]
+    return [
+        fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("devpi"))),
+        fmt_ratio(ratio(nums.get("cheeseshop"), nums.get("pypiserver"))),
+        "",
+    ]
 
 
 def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
@@ -63,8 +70,9 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
         v = val(s, lambda r: r["upload"]["per_s"])
         nums[s] = v
         nfail = val(s, lambda r: r["upload"]["failed"]) or 0
-        cell = "failed" if v is None and "error" in results[s] else (
-            "-" if v is None else f"{v:,.1f}")
+        cell = (
+            "failed" if v is None and "error" in results[s] else ("-" if v is None else f"{v:,.1f}")
+        )
         if nfail:
             cell += f" ({nfail} failed!)"
         cells.append(cell)
@@ -93,12 +101,15 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
         cells += [fmt_ratio(rd), fmt_ratio(rp), met]
         rows.append(cells)
 
-    for key, label in (("peak_rss_kb", "peak RSS (MB)"), ("upload_hwm_kb", "  during upload (MB)"),
-                       ("read_hwm_kb", "  during reads (MB)")):
+    for key, label in (
+        ("peak_rss_kb", "peak RSS (MB)"),
+        ("upload_hwm_kb", "  during upload (MB)"),
+        ("read_hwm_kb", "  during reads (MB)"),
+    ):
         cells = [label]
         nums = {}
         for s in present:
-            v = val(s, lambda r: r[key] / 1024)
+            v = val(s, lambda r: r[key] / 1024)  # noqa: B023 (called at once)
             nums[s] = v
             cells.append("-" if v is None else f"{v:,.0f}")
         cells += _ratio_cells(nums)
@@ -113,17 +124,23 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
             if "na" in ep:
                 notes.append(f"{s}: {label}: n/a ({ep['na']})")
             if ep.get("non2xx") or ep.get("socket_errors"):
-                notes.append(f"{s}: {label}: {ep.get('non2xx', 0)} non-2xx/3xx responses, "
-                             f"{ep.get('socket_errors', 0)} socket errors (marked !)")
+                notes.append(
+                    f"{s}: {label}: {ep.get('non2xx', 0)} non-2xx/3xx responses, "
+                    f"{ep.get('socket_errors', 0)} socket errors (marked !)"
+                )
         up = r.get("upload") or {}
         if up.get("reused_from"):
-            notes.append(f"{s}: data reused (--reuse-data): upload figures are from the run "
-                         f"of {up['reused_from']}")
+            notes.append(
+                f"{s}: data reused (--reuse-data): upload figures are from the run "
+                f"of {up['reused_from']}"
+            )
         if up.get("failed"):
-            notes.append(f"{s}: {up['failed']} of {up['count']} concurrent uploads failed "
-                         f"(retried one at a time: "
-                         f"{'all ok' if not up.get('failed_after_retry') else 'still failing'}); "
-                         f"first error: {up['errors'][0]}")
+            notes.append(
+                f"{s}: {up['failed']} of {up['count']} concurrent uploads failed "
+                f"(retried one at a time: "
+                f"{'all ok' if not up.get('failed_after_retry') else 'still failing'}); "
+                f"first error: {up['errors'][0]}"
+            )
         if r.get("big_error"):
             notes.append(f"{s}: large-wheel test FAILED: {r['big_error'].splitlines()[0]}")
         if r.get("json_note") and s != "cheeseshop":
@@ -133,8 +150,10 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
 
 def text_table(head, rows) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    line = lambda cells: "  ".join(
+        str(c).ljust(w) if i == 0 else str(c).rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths))
+    )
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(head), sep] + [line(r) for r in rows])
 
@@ -143,8 +162,10 @@ def target_line(rows) -> str:
     reads = [r for r in rows if r[-1] in ("yes", "NO", "n/a")]
     met = [r for r in reads if r[-1] == "yes"]
     verdict = "MET" if reads and len(met) == len(reads) else "NOT MET"
-    return (f"Target (every cheeseshop read >= {TARGET_VS_DEVPI:g}x devpi's requests/s): "
-            f"{verdict}, {len(met)} of {len(reads)} reads.")
+    return (
+        f"Target (every cheeseshop read >= {TARGET_VS_DEVPI:g}x devpi's requests/s): "
+        f"{verdict}, {len(met)} of {len(reads)} reads."
+    )
 
 
 def big_summary(results: dict) -> list[str]:
@@ -164,7 +185,8 @@ def big_summary(results: dict) -> list[str]:
             f"growth {b['growth_mb']:.1f} MB, target < {results['_meta']['big_limit_mb']:g} MB: "
             f"{'met' if b['met'] else 'NOT MET'}. For comparison the same upload of a "
             f"2 KB wheel peaked {b['growth_small_mb']:.1f} MB above the same baseline, so "
-            f"{b['growth_mb'] - b['growth_small_mb']:.1f} MB of the growth scales with the file.")
+            f"{b['growth_mb'] - b['growth_small_mb']:.1f} MB of the growth scales with the file."
+        )
     return out
 
 
@@ -174,4 +196,3 @@ def print_report(results: dict, head, rows, notes) -> None:
     print()
     for n in notes + big_summary(results) + [target_line(rows)]:
         print("* " + n)
-

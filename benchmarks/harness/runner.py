@@ -47,16 +47,23 @@ def run_benchmark(args, command: str, docs_writer) -> int:
 
     work = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"_meta": {
-        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "projects": args.projects, "releases": args.releases,
-        "files": args.projects * args.releases,
-        "duration": args.duration, "warmup": args.warmup,
-        "connections": args.connections, "rounds": args.rounds,
-        "cheeseshop_serve_args": args.cheeseshop_serve_args, "wrk_threads": args.wrk_threads,
-        "upload_threads": args.upload_threads, "big_limit_mb": args.big_limit_mb,
-        "command": command,
-    }}
+    results: dict = {
+        "_meta": {
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "projects": args.projects,
+            "releases": args.releases,
+            "files": args.projects * args.releases,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "connections": args.connections,
+            "rounds": args.rounds,
+            "cheeseshop_serve_args": args.cheeseshop_serve_args,
+            "wrk_threads": args.wrk_threads,
+            "upload_threads": args.upload_threads,
+            "big_limit_mb": args.big_limit_mb,
+            "command": command,
+        }
+    }
     failed = False
     try:
         results["_meta"]["machine"] = machine_info(results)
@@ -77,8 +84,10 @@ def run_benchmark(args, command: str, docs_writer) -> int:
             except Exception as e:  # keep going with the other servers
                 failed = True
                 r["error"] = str(e) if isinstance(e, BenchError) else f"{type(e).__name__}: {e}"
-                log(f"{srv.name}: ERROR: " + (str(e) if isinstance(e, BenchError)
-                                              else traceback.format_exc()))
+                log(
+                    f"{srv.name}: ERROR: "
+                    + (str(e) if isinstance(e, BenchError) else traceback.format_exc())
+                )
                 srv.stop()
         # Phase 2: reads, all servers interleaved.
         measure_reads(loaded, args, results)
@@ -108,9 +117,11 @@ def run_benchmark(args, command: str, docs_writer) -> int:
 
     head, rows, notes = build_table(results)
     print()
-    print(f"cheeseshop vs devpi vs pypiserver: {args.projects} projects x {args.releases} "
-          f"releases, wrk -c{args.connections} -t{args.wrk_threads} -d{args.duration:g}s, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"cheeseshop vs devpi vs pypiserver: {args.projects} projects x {args.releases} "
+        f"releases, wrk -c{args.connections} -t{args.wrk_threads} -d{args.duration:g}s, "
+        f"{os.cpu_count()} CPUs"
+    )
     print()
     print_report(results, head, rows, notes)
 

@@ -29,7 +29,7 @@ DEVPI_INDEX = "dev"
 class Server:
     name = "?"
     dists: list[str] = []
-    json_note = ""          # how the /pypi/<p>/json row was measured
+    json_note = ""  # how the /pypi/<p>/json row was measured
     auth_note = ""
 
     def __init__(self, args, work: Path):
@@ -72,8 +72,9 @@ class Server:
 
     def install(self) -> None:
         reqs, extra = self.requirements()
-        ensure_venv(self.venv, reqs, extra, self.args.reinstall,
-                    self.work / "logs" / f"pip-{self.name}.log")
+        ensure_venv(
+            self.venv, reqs, extra, self.args.reinstall, self.work / "logs" / f"pip-{self.name}.log"
+        )
 
     def versions(self) -> dict[str, str]:
         return venv_versions(self.venv, self.dists)
@@ -110,9 +111,10 @@ class Server:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} exited with code {self.proc.returncode} "
-                                 f"during start-up; log {self.logfile}:\n"
-                                 + tail_file(self.logfile))
+                raise BenchError(
+                    f"{self.name} exited with code {self.proc.returncode} "
+                    f"during start-up; log {self.logfile}:\n" + tail_file(self.logfile)
+                )
             try:
                 r = fetch("GET", self.base + self.ready_path(), timeout=5)
                 if r.status < 500:
@@ -121,8 +123,10 @@ class Server:
             except OSError as e:
                 last = str(e)
             time.sleep(0.25)
-        raise BenchError(f"{self.name} not ready after {self.args.start_timeout}s ({last}); "
-                         f"log {self.logfile}:\n" + tail_file(self.logfile))
+        raise BenchError(
+            f"{self.name} not ready after {self.args.start_timeout}s ({last}); "
+            f"log {self.logfile}:\n" + tail_file(self.logfile)
+        )
 
     def after_start(self) -> None:
         """Create the upload user (and index) once the server answers."""
@@ -157,8 +161,7 @@ class Server:
         hdrs, body, _ = multipart(fields, entry["filename"], path)
         hdrs.update(self.upload_headers())
         hdrs["User-Agent"] = "cheeseshop-benchmarks/1"
-        return fetch("POST", self.base + self.upload_path, headers=hdrs, body=body,
-                     timeout=timeout)
+        return fetch("POST", self.base + self.upload_path, headers=hdrs, body=body, timeout=timeout)
 
 
 class Cheeseshop(Server):
@@ -186,14 +189,34 @@ class Cheeseshop(Server):
         return ["--data", str(self.data)]
 
     def command(self):
-        return [self.bin("cheeseshop"), *self.config_args(), "serve",
-                "--host", "127.0.0.1", "--port", str(self.port),
-                *shlex.split(self.args.cheeseshop_serve_args)]
+        return [
+            self.bin("cheeseshop"),
+            *self.config_args(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *shlex.split(self.args.cheeseshop_serve_args),
+        ]
 
     def after_start(self):
-        cp = run([self.bin("cheeseshop"), *self.config_args(), "user", "add", USER,
-                  "--email", EMAIL, "--password-stdin"],
-                 input=self.password + "\n", timeout=120, check=False, env=self.env())
+        cp = run(
+            [
+                self.bin("cheeseshop"),
+                *self.config_args(),
+                "user",
+                "add",
+                USER,
+                "--email",
+                EMAIL,
+                "--password-stdin",
+            ],
+            input=self.password + "\n",
+            timeout=120,
+            check=False,
+            env=self.env(),
+        )
         if cp.returncode != 0:
             raise BenchError("`cheeseshop user add` failed:\n" + (cp.stdout + cp.stderr)[-2000:])
 
@@ -202,8 +225,10 @@ class PyPIServer(Server):
     name = "pypiserver"
     dists = ["pypiserver", "watchdog", "passlib", "waitress"]
     json_note = "/<p>/json (pypiserver's own JSON route; it has no /pypi/<p>/json)"
-    auth_note = ("htpasswd file (apr1/MD5, passlib) protecting 'update'; "
-                 "reads unauthenticated; cached-dir backend (watchdog)")
+    auth_note = (
+        "htpasswd file (apr1/MD5, passlib) protecting 'update'; "
+        "reads unauthenticated; cached-dir backend (watchdog)"
+    )
 
     def requirements(self):
         # waitress: bottle's "auto" server picks waitress when importable; without
@@ -213,19 +238,38 @@ class PyPIServer(Server):
     def prepare(self):
         super().prepare()
         (self.data / "packages").mkdir()
-        code = ("import sys\n"
-                "from passlib.apache import HtpasswdFile\n"
-                "h = HtpasswdFile(sys.argv[1], new=True, default_scheme='apr_md5_crypt')\n"
-                "h.set_password(sys.argv[2], sys.stdin.read().strip())\n"
-                "h.save()\n")
-        run([self.bin("python"), "-c", code, str(self.data / "htpasswd"), USER],
-            input=self.password, timeout=60)
+        code = (
+            "import sys\n"
+            "from passlib.apache import HtpasswdFile\n"
+            "h = HtpasswdFile(sys.argv[1], new=True, default_scheme='apr_md5_crypt')\n"
+            "h.set_password(sys.argv[2], sys.stdin.read().strip())\n"
+            "h.save()\n"
+        )
+        run(
+            [self.bin("python"), "-c", code, str(self.data / "htpasswd"), USER],
+            input=self.password,
+            timeout=60,
+        )
 
     def command(self):
-        return [self.bin("pypi-server"), "run", "--host", "127.0.0.1", "--port", str(self.port),
-                "--backend", "cached-dir", "--server", "auto", "--disable-fallback",
-                "-a", "update", "-P", str(self.data / "htpasswd"),
-                str(self.data / "packages")]
+        return [
+            self.bin("pypi-server"),
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--backend",
+            "cached-dir",
+            "--server",
+            "auto",
+            "--disable-fallback",
+            "-a",
+            "update",
+            "-P",
+            str(self.data / "htpasswd"),
+            str(self.data / "packages"),
+        ]
 
     def json_path(self, project):
         return f"/{project}/json"
@@ -234,8 +278,9 @@ class PyPIServer(Server):
 class Devpi(Server):
     name = "devpi"
     dists = ["devpi-server", "devpi-client", "devpi-common", "waitress", "pyramid"]
-    json_note = (f"/{USER}/{DEVPI_INDEX}/<p> with Accept: application/json "
-                 "(devpi's closest equivalent)")
+    json_note = (
+        f"/{USER}/{DEVPI_INDEX}/<p> with Accept: application/json (devpi's closest equivalent)"
+    )
     api_headers = {"Content-Type": "application/json", "Accept": "application/json"}
 
     @property
@@ -260,28 +305,50 @@ class Devpi(Server):
 
     def prepare(self):
         super().prepare()
-        run([self.bin("devpi-init"), "--serverdir", str(self.data / "server"),
-             "--no-root-pypi"], timeout=300, env=self.env())
+        run(
+            [self.bin("devpi-init"), "--serverdir", str(self.data / "server"), "--no-root-pypi"],
+            timeout=300,
+            env=self.env(),
+        )
 
     def command(self):
-        return [self.bin("devpi-server"), "--serverdir", str(self.data / "server"),
-                "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            self.bin("devpi-server"),
+            "--serverdir",
+            str(self.data / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
 
     def after_start(self):
         js = self.api_headers
-        r = fetch("PUT", f"{self.base}/{USER}", headers=js,
-                  body=json.dumps({"password": self.password, "email": EMAIL}).encode())
+        r = fetch(
+            "PUT",
+            f"{self.base}/{USER}",
+            headers=js,
+            body=json.dumps({"password": self.password, "email": EMAIL}).encode(),
+        )
         if r.status not in (200, 201):
             raise BenchError(f"devpi: creating user failed: HTTP {r.status} {r.body[:300]!r}")
         auth = self.login()
-        r = fetch("PUT", self.base + self.index, headers={**js, "X-Devpi-Auth": auth},
-                  body=json.dumps({"type": "stage", "bases": [], "volatile": True}).encode())
+        r = fetch(
+            "PUT",
+            self.base + self.index,
+            headers={**js, "X-Devpi-Auth": auth},
+            body=json.dumps({"type": "stage", "bases": [], "volatile": True}).encode(),
+        )
         if r.status not in (200, 201):
             raise BenchError(f"devpi: creating index failed: HTTP {r.status} {r.body[:300]!r}")
 
     def login(self) -> str:
-        r = fetch("POST", f"{self.base}/+login", headers=self.api_headers,
-                  body=json.dumps({"user": USER, "password": self.password}).encode())
+        r = fetch(
+            "POST",
+            f"{self.base}/+login",
+            headers=self.api_headers,
+            body=json.dumps({"user": USER, "password": self.password}).encode(),
+        )
         if r.status != 200:
             raise BenchError(f"devpi: login failed: HTTP {r.status} {r.body[:300]!r}")
         token = r.json()["result"]["password"]

@@ -12,8 +12,9 @@ from .console import BenchError, log
 from .processes import run, tail_file
 
 
-def ensure_venv(vdir: Path, requirements: list[str], stamp_extra: str, reinstall: bool,
-                logfile: Path) -> None:
+def ensure_venv(
+    vdir: Path, requirements: list[str], stamp_extra: str, reinstall: bool, logfile: Path
+) -> None:
     stamp = vdir / ".bench-installed"
     want = json.dumps({"req": requirements, "extra": stamp_extra})
     if not reinstall and stamp.exists() and stamp.read_text() == want:
@@ -24,24 +25,37 @@ def ensure_venv(vdir: Path, requirements: list[str], stamp_extra: str, reinstall
         log(f"venv: creating {vdir}")
         run([sys.executable, "-m", "venv", str(vdir)], timeout=300)
     log(f"venv: pip install {' '.join(requirements)}")
-    cp = run([str(vdir / "bin" / "python"), "-m", "pip", "install",
-              "--disable-pip-version-check", "-q", *requirements],
-             timeout=1800, check=False)
+    cp = run(
+        [
+            str(vdir / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            *requirements,
+        ],
+        timeout=1800,
+        check=False,
+    )
     logfile.parent.mkdir(parents=True, exist_ok=True)
     logfile.write_text(cp.stdout + cp.stderr)
     if cp.returncode != 0:
-        raise BenchError(f"pip install failed for {vdir.name} (see {logfile}):\n"
-                         + tail_file(logfile, 20))
+        raise BenchError(
+            f"pip install failed for {vdir.name} (see {logfile}):\n" + tail_file(logfile, 20)
+        )
     stamp.write_text(want)
 
 
 def venv_versions(vdir: Path, dists: list[str]) -> dict[str, str]:
-    code = ("import importlib.metadata as m, json, sys\n"
-            "out = {}\n"
-            "for d in sys.argv[1:]:\n"
-            "    try: out[d] = m.version(d)\n"
-            "    except m.PackageNotFoundError: pass\n"
-            "print(json.dumps(out))\n")
+    code = (
+        "import importlib.metadata as m, json, sys\n"
+        "out = {}\n"
+        "for d in sys.argv[1:]:\n"
+        "    try: out[d] = m.version(d)\n"
+        "    except m.PackageNotFoundError: pass\n"
+        "print(json.dumps(out))\n"
+    )
     cp = run([str(vdir / "bin" / "python"), "-c", code, *dists], timeout=60, check=False)
     try:
         return json.loads(cp.stdout)

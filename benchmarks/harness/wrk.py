@@ -73,11 +73,21 @@ def parse_wrk(out: str) -> dict:
 
 
 def run_wrk(base: str, lua: Path, duration: float, args) -> dict:
-    cmd = ["wrk", f"-c{args.connections}", f"-t{args.wrk_threads}", f"-d{duration:g}s",
-           "--latency", f"--timeout={args.wrk_timeout:g}s", "-s", str(lua), base + "/"]
+    cmd = [
+        "wrk",
+        f"-c{args.connections}",
+        f"-t{args.wrk_threads}",
+        f"-d{duration:g}s",
+        "--latency",
+        f"--timeout={args.wrk_timeout:g}s",
+        "-s",
+        str(lua),
+        base + "/",
+    ]
     try:
-        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120,
-                            start_new_session=True)
+        cp = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=duration + 120, start_new_session=True
+        )
     except subprocess.TimeoutExpired as e:
         raise BenchError(f"wrk did not finish: {shlex.join(cmd)}") from e
     if cp.returncode != 0:

@@ -217,7 +217,7 @@ def _storage_options(storage, ini_options, environment_options):
     switching backends needs no clean-up."""
     from cheeseshop.storage import BUILTIN_OPTIONS, backend_class
 
-    known = backend_class(storage).OPTIONS
+    known = getattr(backend_class(storage), "OPTIONS", ())
     ignored = BUILTIN_OPTIONS - set(known)
     keys = [STORAGE_OPTION_PREFIX + o for o in known]
     for name in ini_options:
@@ -254,7 +254,7 @@ def _check_extras(storage, database_url):
             )
 
 
-def load(ini=None, environ=None, *, data_dir=None) -> Settings:
+def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     """The settings from an ini's ``[app:main]`` (a mapping) and the
     environment. ``data_dir`` is the command line's ``--data``: the database
     and the files are in that folder, whatever the environment says."""
@@ -265,15 +265,25 @@ def load(ini=None, environ=None, *, data_dir=None) -> Settings:
         if value is not None and key not in ("here", "__file__")
     }
     for key in raw:
-        if key.startswith(PREFIX) and key not in SETTINGS and not key.startswith(STORAGE_OPTION_PREFIX):
+        if (
+            key.startswith(PREFIX)
+            and key not in SETTINGS
+            and not key.startswith(STORAGE_OPTION_PREFIX)
+        ):
             raise ConfigurationError(
                 f"{key} is not a cheeseshop setting{_closest(key, list(SETTINGS))}"
             )
-    environment = _from_environment(environ)
+    # overrides=False: the ini alone (${NAME} references still read the
+    # environment), for an ini that names another index's parts.
+    environment = _from_environment(environ) if overrides else {}
     raw.update(environment)
     if data_dir is not None:
         # --data: SQLite and files in that folder, whatever else is set.
-        raw = {k: v for k, v in raw.items() if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)}
+        raw = {
+            k: v
+            for k, v in raw.items()
+            if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)
+        }
         environment = {}
         raw.update({"cheeseshop.data_dir": data_dir, "cheeseshop.storage": "filesystem"})
 
@@ -292,10 +302,16 @@ def load(ini=None, environ=None, *, data_dir=None) -> Settings:
     _check_extras(storage, database_url)
     storage_options = _storage_options(
         storage,
-        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in raw.items()
-         if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment},
-        {k.removeprefix(STORAGE_OPTION_PREFIX): v for k, v in environment.items()
-         if k.startswith(STORAGE_OPTION_PREFIX)},
+        {
+            k.removeprefix(STORAGE_OPTION_PREFIX): v
+            for k, v in raw.items()
+            if k.startswith(STORAGE_OPTION_PREFIX) and k not in environment
+        },
+        {
+            k.removeprefix(STORAGE_OPTION_PREFIX): v
+            for k, v in environment.items()
+            if k.startswith(STORAGE_OPTION_PREFIX)
+        },
     )
     if folder and storage == "filesystem":
         storage_options.setdefault("path", os.path.join(folder, "files"))
@@ -306,7 +322,8 @@ def load(ini=None, environ=None, *, data_dir=None) -> Settings:
     }
     pyramid = dict(PYRAMID_DEFAULTS)
     pyramid.update(
-        (key, value) for key, value in raw.items()
+        (key, value)
+        for key, value in raw.items()
         if not key.startswith(PREFIX) and not key.startswith("sqlalchemy.")
     )
     return Settings(

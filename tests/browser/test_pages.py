@@ -2,8 +2,7 @@
 
 from selenium.webdriver.common.by import By
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests.factories import upload
 
 
 def test_landing_page_tells_how_to_use_the_index(browser, live_server):
@@ -16,9 +15,7 @@ def test_landing_page_tells_how_to_use_the_index(browser, live_server):
 
 
 def test_simple_index_links_lead_to_the_files(browser, live_server, testapp, alice):
-    content = builders.wheel("Browse.Me", "1.0")
-    params, files = upload_form("Browse.Me", "1.0", builders.wheel_filename("Browse.Me", "1.0"), content)
-    testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
+    upload(testapp, alice, "Browse.Me", "1.0")
 
     browser.get(live_server + "/simple/")
     browser.find_element(By.LINK_TEXT, "Browse.Me").click()

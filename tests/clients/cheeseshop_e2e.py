@@ -32,10 +32,10 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,11 +46,39 @@ REQUIREMENTS = REPO / "requirements" / "clients.txt"
 #: executables the clients venv must provide
 CLIENT_SCRIPTS = ("pip", "uv", "twine", "poetry", "pdm")
 #: modules the clients venv must provide (build backends run --no-isolation)
-CLIENT_MODULES = ("build", "setuptools", "wheel", "hatchling", "pdm.backend", "poetry.core", "keyring")
+CLIENT_MODULES = (
+    "build",
+    "setuptools",
+    "wheel",
+    "hatchling",
+    "pdm.backend",
+    "poetry.core",
+    "keyring",
+)
 
 #: environment variables of the real user that must not leak into a client
-_LEAKY_PREFIXES = ("PIP_", "UV_", "POETRY_", "PDM_", "TWINE_", "HATCH_", "CONDA_", "PYTHON", "SETUPTOOLS_", "DISTUTILS_")
-_LEAKY_NAMES = {"VIRTUAL_ENV", "PYENV_VERSION", "GITHUB_ACTIONS", "GITLAB_CI", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SOURCE_DATE_EPOCH", "NETRC"}
+_LEAKY_PREFIXES = (
+    "PIP_",
+    "UV_",
+    "POETRY_",
+    "PDM_",
+    "TWINE_",
+    "HATCH_",
+    "CONDA_",
+    "PYTHON",
+    "SETUPTOOLS_",
+    "DISTUTILS_",
+)
+_LEAKY_NAMES = {
+    "VIRTUAL_ENV",
+    "PYENV_VERSION",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SOURCE_DATE_EPOCH",
+    "NETRC",
+}
 #: except these harmless ones
 _KEEP = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
 
@@ -59,7 +87,7 @@ SERVER_STOP_TIMEOUT = 15.0
 COMMAND_TIMEOUT = 300.0
 
 #: servers currently running, so a failing command can show their log
-_LIVE_SERVERS: list["Server"] = []
+_LIVE_SERVERS: list[Server] = []
 
 
 # --------------------------------------------------------------------------
@@ -103,7 +131,9 @@ def run(args, *, env=None, cwd=None, input=None, check=True, timeout=COMMAND_TIM
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"timed out after {timeout}s: {' '.join(args)}\nstdout: {exc.stdout}\nstderr: {exc.stderr}")
+        pytest.fail(
+            f"timed out after {timeout}s: {' '.join(args)}\nstdout: {exc.stdout}\nstderr: {exc.stderr}"
+        )
     result = Result(args, proc.returncode, proc.stdout, proc.stderr)
     if check and result.returncode != 0:
         pytest.fail("command failed:\n" + result.describe(), pytrace=False)
@@ -115,7 +145,7 @@ def sha256_of(path: Path) -> str:
 
 
 def utc_now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------
@@ -173,7 +203,9 @@ def ensure_clients_venv(path: Path) -> ClientsVenv:
         if not (path / "bin" / "python").exists():
             run([sys.executable, "-m", "venv", path], timeout=600)
         run([path / "bin" / "python", "-m", "pip", "install", "-r", REQUIREMENTS], timeout=1200)
-        assert _clients_venv_complete(path), f"{path} still lacks one of {CLIENT_SCRIPTS} / {CLIENT_MODULES}"
+        assert _clients_venv_complete(path), (
+            f"{path} still lacks one of {CLIENT_SCRIPTS} / {CLIENT_MODULES}"
+        )
         stamp.write_text(wanted + "\n")
     return ClientsVenv(path)
 
@@ -185,7 +217,15 @@ def ensure_wheelhouse(clients: ClientsVenv) -> Path:
     if not all(list(wheelhouse.glob(f"{w}-*.whl")) for w in wanted):
         wheelhouse.mkdir(exist_ok=True)
         run(
-            [clients.bin("pip"), "download", "--only-binary", ":all:", "--no-deps", "-d", wheelhouse]
+            [
+                clients.bin("pip"),
+                "download",
+                "--only-binary",
+                ":all:",
+                "--no-deps",
+                "-d",
+                wheelhouse,
+            ]
             + [_pinned(w) for w in wanted],
             timeout=600,
         )
@@ -259,11 +299,15 @@ class DataDirStore:
         finally:
             conn.close()
         files_dir = self.data_dir / "files"
-        stored = sorted(
-            (str(p.relative_to(files_dir)), p.stat().st_size)
-            for p in files_dir.rglob("*")
-            if p.is_file()
-        ) if files_dir.exists() else []
+        stored = (
+            sorted(
+                (str(p.relative_to(files_dir)), p.stat().st_size)
+                for p in files_dir.rglob("*")
+                if p.is_file()
+            )
+            if files_dir.exists()
+            else []
+        )
         return {**counts, "stored_files": stored}
 
 
@@ -312,7 +356,7 @@ class PostgresqlDatabase:
 
         return sqlalchemy.create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
 
-    def create(self) -> "PostgresqlDatabase":
+    def create(self) -> PostgresqlDatabase:
         import sqlalchemy
 
         admin = self._admin()
@@ -320,7 +364,9 @@ class PostgresqlDatabase:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
         except sqlalchemy.exc.OperationalError as exc:
-            pytest.fail(f"PostgreSQL is not reachable at {self._admin_url!r}: run scripts/postgres.sh ({exc})")
+            pytest.fail(
+                f"PostgreSQL is not reachable at {self._admin_url!r}: run scripts/postgres.sh ({exc})"
+            )
         finally:
             admin.dispose()
         return self
@@ -355,8 +401,15 @@ class IniStore:
 
     kind = "postgresql-s3"
 
-    def __init__(self, directory: Path, database: PostgresqlDatabase, s3_endpoint: str, bucket: str,
-                 prefix: str = "packages", extra_settings: dict | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        database: PostgresqlDatabase,
+        s3_endpoint: str,
+        bucket: str,
+        prefix: str = "packages",
+        extra_settings: dict | None = None,
+    ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.database = database
@@ -384,7 +437,11 @@ class IniStore:
     @property
     def env(self) -> dict:
         # no real AWS configuration may leak in
-        return {**S3_CREDENTIALS, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+        return {
+            **S3_CREDENTIALS,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
 
     def snapshot(self) -> dict:
         counts = {
@@ -397,7 +454,9 @@ class IniStore:
 def cheeseshop_env(store: DataDirStore | IniStore) -> dict:
     """Environment for cheeseshop processes: ours, minus PYTHONPATH and any
     real AWS settings, plus what the store needs."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",) and not k.startswith("AWS_")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",) and not k.startswith("AWS_")
+    }
     env.update(store.env)
     return env
 
@@ -432,7 +491,9 @@ class Server:
         # appended to: a restarted server (see kill()) keeps the earlier log
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            cheeseshop_command() + self.store.cli_args + ["serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args],
+            cheeseshop_command()
+            + self.store.cli_args
+            + ["serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -444,7 +505,10 @@ class Server:
         while True:
             if self.proc.poll() is not None:
                 self.stop()
-                pytest.fail(f"cheeseshop serve exited with {self.proc.returncode} before answering:\n{self.log_tail(80)}", pytrace=False)
+                pytest.fail(
+                    f"cheeseshop serve exited with {self.proc.returncode} before answering:\n{self.log_tail(80)}",
+                    pytrace=False,
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     break
@@ -452,7 +516,10 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                pytest.fail(f"cheeseshop serve did not answer on port {self.port} within {SERVER_START_TIMEOUT}s:\n{self.log_tail(80)}", pytrace=False)
+                pytest.fail(
+                    f"cheeseshop serve did not answer on port {self.port} within {SERVER_START_TIMEOUT}s:\n{self.log_tail(80)}",
+                    pytrace=False,
+                )
             time.sleep(0.1)
 
     def kill(self) -> None:
@@ -490,9 +557,16 @@ class Server:
     # -- the admin CLI, against the same index (the server keeps running)
 
     def cli(self, *args, input=None, check=True) -> Result:
-        return run(cheeseshop_command() + self.store.cli_args + [*args], env=self.env, input=input, check=check)
+        return run(
+            cheeseshop_command() + self.store.cli_args + [*args],
+            env=self.env,
+            input=input,
+            check=check,
+        )
 
-    def add_user(self, name: str | None = None, password: str | None = None, email: str | None = None) -> User:
+    def add_user(
+        self, name: str | None = None, password: str | None = None, email: str | None = None
+    ) -> User:
         name = name or f"user{secrets.token_hex(4)}"
         # not starting with "-" (argparse would take it for an option), and with
         # a ":" in it, which Basic auth must split on the *first* colon only
@@ -525,7 +599,9 @@ class Server:
         return json.loads(body)
 
     def simple_json(self, project: str) -> dict:
-        status, headers, body = self.get(f"/simple/{project}/", accept="application/vnd.pypi.simple.v1+json")
+        status, headers, body = self.get(
+            f"/simple/{project}/", accept="application/vnd.pypi.simple.v1+json"
+        )
         assert status == 200, f"GET /simple/{project}/ (JSON) -> {status}: {body[:500]!r}"
         return json.loads(body)
 
@@ -602,7 +678,9 @@ class Shell:
         self._wheelhouse_factory = wheelhouse_factory
         self._venvs = 0
 
-    def run(self, args, *, cwd=None, input=None, check=True, env=None, timeout=COMMAND_TIMEOUT) -> Result:
+    def run(
+        self, args, *, cwd=None, input=None, check=True, env=None, timeout=COMMAND_TIMEOUT
+    ) -> Result:
         full_env = dict(self.env)
         if env:
             full_env.update(env)
@@ -628,14 +706,38 @@ class Shell:
 
     def pip(self, target_python: Path, *args, check=True) -> Result:
         """The clients venv's pip, installing into *target_python*'s environment."""
-        return self.run([self.clients.python, "-m", "pip", "--python", target_python, *args], check=check)
-
-    def pip_install(self, target_python: Path, server: Server, *requirements, extra=(), check=True) -> Result:
-        return self.pip(target_python, "install", "--index-url", server.simple_url, *extra, *requirements, check=check)
-
-    def uv_pip_install(self, target_python: Path, server: Server, *requirements, extra=(), check=True) -> Result:
         return self.run(
-            [self.tool("uv"), "pip", "install", "--python", target_python, "--index-url", server.simple_url, *extra, *requirements],
+            [self.clients.python, "-m", "pip", "--python", target_python, *args], check=check
+        )
+
+    def pip_install(
+        self, target_python: Path, server: Server, *requirements, extra=(), check=True
+    ) -> Result:
+        return self.pip(
+            target_python,
+            "install",
+            "--index-url",
+            server.simple_url,
+            *extra,
+            *requirements,
+            check=check,
+        )
+
+    def uv_pip_install(
+        self, target_python: Path, server: Server, *requirements, extra=(), check=True
+    ) -> Result:
+        return self.run(
+            [
+                self.tool("uv"),
+                "pip",
+                "install",
+                "--python",
+                target_python,
+                "--index-url",
+                server.simple_url,
+                *extra,
+                *requirements,
+            ],
             check=check,
         )
 
@@ -661,10 +763,23 @@ class Shell:
 
     # -- uploaders
 
-    def twine_upload(self, server: Server, user: User | tuple[str, str], files, *extra, check=True) -> Result:
+    def twine_upload(
+        self, server: Server, user: User | tuple[str, str], files, *extra, check=True
+    ) -> Result:
         username, password = (user.name, user.password) if isinstance(user, User) else user
         return self.run(
-            [self.tool("twine"), "upload", "--repository-url", server.legacy_url, "-u", username, "-p", password, *extra, *files],
+            [
+                self.tool("twine"),
+                "upload",
+                "--repository-url",
+                server.legacy_url,
+                "-u",
+                username,
+                "-p",
+                password,
+                *extra,
+                *files,
+            ],
             check=check,
         )
 
@@ -775,7 +890,10 @@ def build_project(sh: Shell, root: Path, backend: str) -> tuple[Path, Path]:
     """Build sdist + wheel of the project in *root* with the backend's own front end."""
     dist_dir = root / "dist"
     if backend in ("setuptools", "hatchling"):
-        sh.run([sh.clients.python, "-m", "build", "--no-isolation", "--outdir", dist_dir, root], cwd=root)
+        sh.run(
+            [sh.clients.python, "-m", "build", "--no-isolation", "--outdir", dist_dir, root],
+            cwd=root,
+        )
     elif backend == "poetry":
         sh.run([sh.tool("poetry"), "build", "--no-interaction", "--output", dist_dir], cwd=root)
     elif backend == "pdm":
@@ -784,9 +902,13 @@ def build_project(sh: Shell, root: Path, backend: str) -> tuple[Path, Path]:
         raise ValueError(backend)
     sdists = sorted(dist_dir.glob("*.tar.gz"))
     wheels = sorted(dist_dir.glob("*.whl"))
-    assert len(sdists) == 1 and len(wheels) == 1, f"{backend} built {sorted(p.name for p in dist_dir.iterdir())}"
+    assert len(sdists) == 1 and len(wheels) == 1, (
+        f"{backend} built {sorted(p.name for p in dist_dir.iterdir())}"
+    )
     return sdists[0], wheels[0]
 
 
 def assert_unchanged(before: dict, after: dict) -> None:
-    assert after == before, f"the index (rows or stored files) changed after a rejected upload:\nbefore: {before}\nafter:  {after}"
+    assert after == before, (
+        f"the index (rows or stored files) changed after a rejected upload:\nbefore: {before}\nafter:  {after}"
+    )

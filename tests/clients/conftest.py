@@ -28,7 +28,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
 from cheeseshop_e2e import (
     Dist,
     IniStore,
@@ -82,12 +81,14 @@ def server(request, tmp_path_factory):
             srv.stop()
         return
 
-    from tests.conftest import POSTGRESQL_URL
-
     s3_endpoint = request.getfixturevalue("s3_endpoint")
-    database = PostgresqlDatabase(POSTGRESQL_URL, tag="clients").create()
+    database = PostgresqlDatabase(
+        request.getfixturevalue("postgresql_server"), tag="clients"
+    ).create()
     try:
-        store = IniStore(base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients"))
+        store = IniStore(
+            base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients")
+        )
         srv = Server(base / "data", store)
         srv.cli("db", "upgrade")
         srv.start()
@@ -127,7 +128,9 @@ def client_env(tmp_path, clients) -> dict:
 
 @pytest.fixture
 def sh(clients, client_env, tmp_path, request) -> Shell:
-    return Shell(clients, client_env, tmp_path, lambda: request.getfixturevalue("build_deps_wheelhouse"))
+    return Shell(
+        clients, client_env, tmp_path, lambda: request.getfixturevalue("build_deps_wheelhouse")
+    )
 
 
 @pytest.fixture
@@ -140,9 +143,13 @@ def build_dist(sh, tmp_path):
     """
     counter = iter(range(1_000_000))
 
-    def build(backend: str, name: str, version: str, *, dependencies=(), extras=None, marker="original") -> Dist:
+    def build(
+        backend: str, name: str, version: str, *, dependencies=(), extras=None, marker="original"
+    ) -> Dist:
         root = tmp_path / "projects" / f"{name}-{version}-{next(counter)}"
-        module = write_project(root, backend, name, version, dependencies=dependencies, extras=extras, marker=marker)
+        module = write_project(
+            root, backend, name, version, dependencies=dependencies, extras=extras, marker=marker
+        )
         sdist, wheel = build_project(sh, root, backend)
         return Dist(name, version, module, root, sdist, wheel)
 

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from cheeseshop_e2e import sha256_of
 
 SETUP_PY = """\

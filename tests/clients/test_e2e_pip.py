@@ -5,7 +5,9 @@ import re
 from cheeseshop_e2e import sha256_of
 
 
-def test_require_hashes_from_json_api_and_simple_page(server, sh, user, build_dist, unique_name, tmp_path):
+def test_require_hashes_from_json_api_and_simple_page(
+    server, sh, user, build_dist, unique_name, tmp_path
+):
     dist = build_dist("setuptools", unique_name("hashes"), "1.0")
     sh.twine_upload(server, user, dist.files)
 
@@ -20,7 +22,9 @@ def test_require_hashes_from_json_api_and_simple_page(server, sh, user, build_di
     assert sdist_hash == sha256_of(dist.sdist)
 
     requirements = tmp_path / "req.txt"
-    requirements.write_text(f"{dist.name}==1.0 --hash=sha256:{wheel_hash} --hash=sha256:{sdist_hash}\n")
+    requirements.write_text(
+        f"{dist.name}==1.0 --hash=sha256:{wheel_hash} --hash=sha256:{sdist_hash}\n"
+    )
     python = sh.new_venv()
     sh.pip_install(python, server, "--require-hashes", "-r", requirements)
     assert sh.import_value(python, dist.module) == "1.0"
@@ -67,10 +71,18 @@ def test_pip_download_no_binary_gets_the_sdist(server, sh, user, build_dist, uni
     # setuptools *sdist*, which the test index does not host)
     sh.run(
         [
-            sh.clients.python, "-m", "pip", "download",
-            "--index-url", server.simple_url,
-            "--no-binary", ":all:", "--no-build-isolation",
-            "-d", out, dist.name,
+            sh.clients.python,
+            "-m",
+            "pip",
+            "download",
+            "--index-url",
+            server.simple_url,
+            "--no-binary",
+            ":all:",
+            "--no-build-isolation",
+            "-d",
+            out,
+            dist.name,
         ]
     )
     downloaded = sorted(out.iterdir())

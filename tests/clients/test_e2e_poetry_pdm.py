@@ -4,12 +4,24 @@
 def test_poetry_publish(server, sh, user, build_dist, unique_name):
     dist = build_dist("poetry", unique_name("poetry"), "1.0")
 
-    sh.run([sh.tool("poetry"), "config", "--no-interaction", "repositories.local", server.legacy_url])
+    sh.run(
+        [sh.tool("poetry"), "config", "--no-interaction", "repositories.local", server.legacy_url]
+    )
     shown = sh.run([sh.tool("poetry"), "config", "--no-interaction", "--list"])
     assert server.legacy_url in shown.flat
 
     result = sh.run(
-        [sh.tool("poetry"), "publish", "--no-interaction", "-r", "local", "-u", user.name, "-p", user.password],
+        [
+            sh.tool("poetry"),
+            "publish",
+            "--no-interaction",
+            "-r",
+            "local",
+            "-u",
+            user.name,
+            "-p",
+            user.password,
+        ],
         cwd=dist.project_dir,
     )
     for path in dist.files:
@@ -32,7 +44,17 @@ def test_pdm_publish(server, sh, user, build_dist, unique_name):
     dist = build_dist("pdm", unique_name("pdm"), "1.0")
 
     result = sh.run(
-        [sh.tool("pdm"), "publish", "--no-build", "-r", server.legacy_url, "--username", user.name, "--password", user.password],
+        [
+            sh.tool("pdm"),
+            "publish",
+            "--no-build",
+            "-r",
+            server.legacy_url,
+            "--username",
+            user.name,
+            "--password",
+            user.password,
+        ],
         cwd=dist.project_dir,
     )
     for path in dist.files:

@@ -70,7 +70,9 @@ def test_twine_bad_credentials_are_refused(server, sh, user, build_dist, unique_
         result = sh.twine_upload(server, (username, password), dist.files, check=False)
         assert result.returncode != 0, result.describe()
         # a readable HTTP error, not a crash
-        assert re.search(r"HTTPError: 40[13] (Forbidden|Unauthorized)", result.flat), result.describe()
+        assert re.search(r"HTTPError: 40[13] (Forbidden|Unauthorized)", result.flat), (
+            result.describe()
+        )
         assert "Traceback" not in result.output, result.describe()
         assert_unchanged(before, server.snapshot())
 
@@ -78,7 +80,9 @@ def test_twine_bad_credentials_are_refused(server, sh, user, build_dist, unique_
     assert status == 404
 
 
-def test_twine_upload_to_another_users_project_is_forbidden(server, sh, make_user, build_dist, unique_name):
+def test_twine_upload_to_another_users_project_is_forbidden(
+    server, sh, make_user, build_dist, unique_name
+):
     owner, intruder = make_user(), make_user()
     name = unique_name("owned")
     first = build_dist("setuptools", name, "1.0")

@@ -8,7 +8,18 @@ from cheeseshop_e2e import sha256_of, utc_now_rfc3339
 
 def uv_publish(sh, server, user, files, *extra, check=True):
     return sh.run(
-        [sh.tool("uv"), "publish", "--publish-url", server.legacy_url, "-u", user.name, "-p", user.password, *extra, *files],
+        [
+            sh.tool("uv"),
+            "publish",
+            "--publish-url",
+            server.legacy_url,
+            "-u",
+            user.name,
+            "-p",
+            user.password,
+            *extra,
+            *files,
+        ],
         check=check,
     )
 

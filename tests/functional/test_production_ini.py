@@ -10,20 +10,19 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_app
 
 from cheeseshop.cli import main as cli
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import upload
 
 INI = os.path.join(os.path.dirname(__file__), "..", "..", "production.ini")
 
 
 @pytest.fixture
-def production_env(monkeypatch, postgresql_database, s3_bucket):
-    from tests.conftest import _empty_postgresql
-
-    _empty_postgresql(postgresql_database)
-    monkeypatch.setenv("CHEESESHOP_DATABASE_URL", postgresql_database)
+def production_env(monkeypatch, empty_postgresql_database, s3_bucket):
+    monkeypatch.setenv("CHEESESHOP_DATABASE_URL", empty_postgresql_database)
     monkeypatch.setenv("CHEESESHOP_STORAGE_BUCKET", s3_bucket["cheeseshop.storage.bucket"])
-    monkeypatch.setenv("CHEESESHOP_STORAGE_ENDPOINT_URL", s3_bucket["cheeseshop.storage.endpoint_url"])
+    monkeypatch.setenv(
+        "CHEESESHOP_STORAGE_ENDPOINT_URL", s3_bucket["cheeseshop.storage.endpoint_url"]
+    )
     monkeypatch.setenv("CHEESESHOP_STORAGE_REGION", "us-east-1")
     return s3_bucket
 
@@ -31,14 +30,15 @@ def production_env(monkeypatch, postgresql_database, s3_bucket):
 def test_production_ini_serves_from_postgresql_and_s3(production_env):
     runner = CliRunner()
     assert runner.invoke(cli, ["-c", INI, "db", "upgrade"]).exit_code == 0
-    result = runner.invoke(cli, ["-c", INI, "user", "add", "ops", "--password-stdin"], input="s3cret\n")
+    result = runner.invoke(
+        cli, ["-c", INI, "user", "add", "ops", "--password-stdin"], input="s3cret\n"
+    )
     assert result.exit_code == 0, result.output
     app = webtest.TestApp(get_app(INI, "main"))
-    content = builders.wheel("prod", "1.0")
-    params, files = upload_form("prod", "1.0", builders.wheel_filename("prod", "1.0"), content)
-    app.post("/legacy/", params, upload_files=files, headers=basic_auth(("ops", "s3cret")))
+    content = factories.wheel("prod", "1.0")
+    upload(app, ("ops", "s3cret"), "prod", "1.0", content=content)
     url = app.get("/pypi/prod/json").json["urls"][0]["url"]
-    assert app.get(url[url.index("/packages/"):]).body == content
+    assert app.get(url[url.index("/packages/") :]).body == content
 
     import boto3
 
@@ -50,7 +50,9 @@ def test_production_ini_serves_from_postgresql_and_s3(production_env):
 
 def test_a_missing_variable_names_the_setting(monkeypatch):
     monkeypatch.delenv("CHEESESHOP_DATABASE_URL", raising=False)
-    with pytest.raises(ConfigurationError, match=r"sqlalchemy.url is not set \(nor CHEESESHOP_DATABASE_URL"):
+    with pytest.raises(
+        ConfigurationError, match=r"sqlalchemy.url is not set \(nor CHEESESHOP_DATABASE_URL"
+    ):
         get_app(INI, "main")
     result = CliRunner().invoke(cli, ["-c", INI, "db", "upgrade"])
     assert result.exit_code == 1

@@ -34,15 +34,13 @@ from cheeseshop_e2e import (  # noqa: E402
     run,
 )
 
-from tests.conftest import POSTGRESQL_URL  # noqa: E402
-
 
 @pytest.fixture
-def public_index(tmp_path, s3_endpoint):
+def public_index(tmp_path, s3_endpoint, postgresql_server):
     databases = []
 
     def make(**settings) -> IniStore:
-        database = PostgresqlDatabase(POSTGRESQL_URL, tag="system").create()
+        database = PostgresqlDatabase(postgresql_server, tag="system").create()
         databases.append(database)
         store = IniStore(
             tmp_path / f"index-{len(databases)}",

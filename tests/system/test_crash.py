@@ -68,7 +68,9 @@ def stored_paths(data_dir: Path) -> set[str]:
         rows = conn.execute("SELECT path, metadata_sha256 FROM files").fetchall()
     finally:
         conn.close()
-    return {p for path, metadata in rows for p in ([path, path + ".metadata"] if metadata else [path])}
+    return {
+        p for path, metadata in rows for p in ([path, path + ".metadata"] if metadata else [path])
+    }
 
 
 def stray_files(data_dir: Path) -> list[str]:
@@ -78,7 +80,8 @@ def stray_files(data_dir: Path) -> list[str]:
         return []
     referenced = stored_paths(data_dir)
     return sorted(
-        str(p.relative_to(files)) for p in files.rglob("*")
+        str(p.relative_to(files))
+        for p in files.rglob("*")
         if p.is_file() and str(p.relative_to(files)) not in referenced
     )
 
@@ -137,13 +140,17 @@ def assert_served(server, wheel: Wheel) -> None:
 
 def fsck(server, *args):
     result = server.cli("fsck", *args, check=False)
-    assert "No such command" not in result.output, "cheeseshop fsck does not exist (yet):\n" + result.describe()
+    assert "No such command" not in result.output, (
+        "cheeseshop fsck does not exist (yet):\n" + result.describe()
+    )
     assert result.returncode in (0, 1), result.describe()
     return result
 
 
 @pytest.mark.parametrize("phase", PHASES)
-def test_sigkill_during_a_large_upload_leaves_nothing_half_written(phase, big_wheel, start_server, tmp_path):
+def test_sigkill_during_a_large_upload_leaves_nothing_half_written(
+    phase, big_wheel, start_server, tmp_path
+):
     server_tmp = tmp_path / "server-tmp"  # where waitress and the form parser spool bodies
     server_tmp.mkdir()
     server = start_server(env={"TMPDIR": str(server_tmp)})
@@ -180,7 +187,9 @@ def test_sigkill_during_a_large_upload_leaves_nothing_half_written(phase, big_wh
     again = fsck(server)
     assert again.returncode == 0, again.describe()
     left = stray_files(server.data_dir)
-    assert left == [], f"after fsck --repair, files that no row references remain: {left}\n" + repaired.describe()
+    assert left == [], (
+        f"after fsck --repair, files that no row references remain: {left}\n" + repaired.describe()
+    )
 
     # -- and the same file uploads again, and downloads whole
     status, text = MultipartUpload(big_wheel, user.name, user.password).send(server.url)

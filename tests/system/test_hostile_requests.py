@@ -11,13 +11,12 @@ import io
 import threading
 import time
 import zipfile
-import zlib
 from base64 import b64encode
 from pathlib import Path
 
 import pytest
 
-from tests import builders
+from tests import factories as builders
 
 BOUNDARY = "----cheeseshop-hostile"
 MB = 1024 * 1024
@@ -62,7 +61,10 @@ class Client:
     def post(self, pieces, length, *, auth=True, timeout=120):
         """POST a multipart body given as byte strings and iterators."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Content-Length": str(length)}
+        headers = {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(length),
+        }
         if auth:
             headers.update(self.auth)
         started = time.monotonic()
@@ -87,7 +89,9 @@ class Client:
             connection.close()
 
     def upload(self, filename, content, **fields):
-        params, _ = builders.upload_form(fields.pop("name"), fields.pop("version"), filename, content, **fields)
+        params, _ = builders.upload_form(
+            fields.pop("name"), fields.pop("version"), filename, content, **fields
+        )
         head = fields_part(params) + part_header("content", filename)
         pieces = [head, content, b"\r\n", END]
         return self.post(pieces, sum(len(p) for p in pieces))
@@ -112,7 +116,9 @@ def index(start_server):
     # Warm up: one ordinary upload, so that imports and caches are counted
     # in the baseline, not as growth.
     content = builders.wheel("warm", "1.0")
-    status, reason, _ = client.upload(builders.wheel_filename("warm", "1.0"), content, name="warm", version="1.0")
+    status, reason, _ = client.upload(
+        builders.wheel_filename("warm", "1.0"), content, name="warm", version="1.0"
+    )
     assert status == 200, reason
     return server, client
 
@@ -141,32 +147,69 @@ def test_hostile_requests_cost_bounded_time_and_memory(index):
     # 1. Anonymous, 200 MB: refused on its headers (no credentials), the
     #    body never parsed.
     length = 200 * MB
-    cases.append(("anonymous 200 MB", anonymous.post([repeated(b"x" * MB, length)], length, auth=False), 401))
+    cases.append(
+        ("anonymous 200 MB", anonymous.post([repeated(b"x" * MB, length)], length, auth=False), 401)
+    )
     # 2. A Content-Length past the limit: 413 before any of the body is read.
-    cases.append(("10 GB announced", anonymous.post([b"x" * 1024], 10 * 1024 * MB, auth=False), 413))
+    cases.append(
+        ("10 GB announced", anonymous.post([b"x" * 1024], 10 * 1024 * MB, auth=False), 413)
+    )
     # 3. 100,000 fields, authenticated.
     field = part_header("classifiers") + b"x\r\n"
-    cases.append(("100k fields", client.post([repeated(field, len(field) * 100_000), END], len(field) * 100_000 + len(END)), 413))
+    cases.append(
+        (
+            "100k fields",
+            client.post(
+                [repeated(field, len(field) * 100_000), END], len(field) * 100_000 + len(END)
+            ),
+            413,
+        )
+    )
     # 4. One 100 MB text field.
     length = 100 * MB
     head = part_header("description")
-    cases.append(("100 MB field", client.post([head, repeated(b"y" * MB, length), b"\r\n", END], len(head) + length + 2 + len(END)), 413))
+    cases.append(
+        (
+            "100 MB field",
+            client.post(
+                [head, repeated(b"y" * MB, length), b"\r\n", END], len(head) + length + 2 + len(END)
+            ),
+            413,
+        )
+    )
     # 5. A wheel whose METADATA inflates to 1 GiB (1 MB uploaded).
     bomb = big_wheel_of_zeros(1024 * MB)
-    cases.append(("metadata bomb", client.upload(builders.wheel_filename("bomb", "1.0"), bomb, name="bomb", version="1.0"), 400))
+    cases.append(
+        (
+            "metadata bomb",
+            client.upload(builders.wheel_filename("bomb", "1.0"), bomb, name="bomb", version="1.0"),
+            400,
+        )
+    )
     # 6. A README that docutils would need a minute for.
     text = "Hello *world* ``code`` `link <http://x>`_\n\n" * 12_000
     metadata = builders.metadata_text("readme-bomb", "1.0", description=text)
     wheel = builders.wheel("readme-bomb", "1.0", metadata=metadata)
-    cases.append(("README bomb", client.upload(builders.wheel_filename("readme-bomb", "1.0"), wheel,
-                                               name="readme-bomb", version="1.0", description=text), 400))
+    cases.append(
+        (
+            "README bomb",
+            client.upload(
+                builders.wheel_filename("readme-bomb", "1.0"),
+                wheel,
+                name="readme-bomb",
+                version="1.0",
+                description=text,
+            ),
+            400,
+        )
+    )
 
     report = []
-    for name, (status, reason, elapsed), expected in cases:
+    for name, (status, reason, elapsed), _expected in cases:
         report.append(f"{name}: {status} {reason} in {elapsed:.1f} s")
     grown = rss_mb(pid) - baseline
     print("\n".join(report), f"\nRSS growth {grown:.0f} MB")
-    for (name, (status, reason, elapsed), expected) in cases:
+    for name, (status, reason, elapsed), expected in cases:
         assert status == expected, (name, status, reason)
         assert elapsed < 15, (name, elapsed)
     assert grown < 200, grown
@@ -201,7 +244,9 @@ def test_an_anonymous_flood_does_not_slow_reads(index):
         stop.set()
         for thread in threads:
             thread.join(60)
-    print(f"\nflood: {len(answered)} anonymous uploads refused; reads: max {max(latencies):.3f} s over {len(latencies)}")
+    print(
+        f"\nflood: {len(answered)} anonymous uploads refused; reads: max {max(latencies):.3f} s over {len(latencies)}"
+    )
     assert set(answered) == {401}
     assert len(answered) >= 8
     assert max(latencies) < 1, latencies

@@ -33,7 +33,7 @@ UPLOAD_THREADS = 8
 TRIES = 1
 
 
-def fetch(url: str, accept: str | None = None) -> tuple[int, "email.message.Message", bytes]:
+def fetch(url: str, accept: str | None = None) -> tuple[int, email.message.Message, bytes]:
     request = urllib.request.Request(url)
     if accept:
         request.add_header("Accept", accept)
@@ -53,7 +53,9 @@ class Readers:
         self.stopping = threading.Event()
         self.errors: list[str] = []
         self.requests = 0
-        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(2)]
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(2)
+        ]
 
     def _run(self, seed):
         rng = random.Random(seed)
@@ -85,7 +87,9 @@ def upload_all(jobs):
 
     def upload(server, wheel, user):
         for _ in range(TRIES):
-            status, text = MultipartUpload(wheel, user.name, user.password).send(server.url, timeout=120)
+            status, text = MultipartUpload(wheel, user.name, user.password).send(
+                server.url, timeout=120
+            )
             attempts[wheel.filename].append((server.url, status, text.strip()))
             if status != 409:
                 return
@@ -105,9 +109,7 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
 
     names = [f"cs-stateless-{i}" for i in range(PROJECTS)]  # a fresh index: no clashes
     wheels = [
-        make_wheel(tmp_path / "wheels", name, f"1.{v}")
-        for name in names
-        for v in range(VERSIONS)
+        make_wheel(tmp_path / "wheels", name, f"1.{v}") for name in names for v in range(VERSIONS)
     ]
     # in project order, alternating servers: the versions of a new project
     # go out together, to both servers, and race to create it
@@ -138,9 +140,13 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
         assert status == 200
         listed = {p["name"] for p in json.loads(body)["projects"]}
         missing = set(names) - listed
-        assert not missing, f"{server.url}/simple/ does not list {sorted(missing)} (lists {sorted(listed)})"
+        assert not missing, (
+            f"{server.url}/simple/ does not list {sorted(missing)} (lists {sorted(listed)})"
+        )
         for name, expected in by_name.items():
-            status, headers, body = fetch(f"{server.url}/simple/{name}/", "application/vnd.pypi.simple.v1+json")
+            status, headers, body = fetch(
+                f"{server.url}/simple/{name}/", "application/vnd.pypi.simple.v1+json"
+            )
             assert status == 200, f"{server.url}/simple/{name}/ -> {status}: {body[:300]!r}"
             files = {f["filename"]: f for f in json.loads(body)["files"]}
             assert set(files) == set(expected), f"{server.url}/simple/{name}/ lists {sorted(files)}"
@@ -150,20 +156,27 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
             for filename, wheel in expected.items():
                 status, _, data = fetch(server.url + wheel.download_path)
                 assert status == 200, f"GET {server.url}{wheel.download_path} -> {status}"
-                assert hashlib.sha256(data).hexdigest() == wheel.sha256, f"{filename} from {server.url}"
+                assert hashlib.sha256(data).hexdigest() == wheel.sha256, (
+                    f"{filename} from {server.url}"
+                )
 
     # -- serials: one journal, unique ids, each project's last_serial its newest entry
     db = store.database
     ids = [row[0] for row in db.query("SELECT id FROM journal_entries ORDER BY id")]
     assert len(ids) == len(set(ids)), "journal ids repeat"
     entries = collections.Counter(row[0] for row in db.query("SELECT name FROM journal_entries"))
-    projects = {row[0]: (row[1], row[2]) for row in db.query(
-        "SELECT name, last_serial, (SELECT max(id) FROM journal_entries j WHERE j.name = p.name) FROM projects p"
-    )}
+    projects = {
+        row[0]: (row[1], row[2])
+        for row in db.query(
+            "SELECT name, last_serial, (SELECT max(id) FROM journal_entries j WHERE j.name = p.name) FROM projects p"
+        )
+    }
     assert set(projects) == set(names)
     for name in names:
         last_serial, newest = projects[name]
-        assert last_serial == newest, f"{name}: last_serial {last_serial}, newest journal entry {newest}"
+        assert last_serial == newest, (
+            f"{name}: last_serial {last_serial}, newest journal entry {newest}"
+        )
         # create, add Owner, and per version: new release, add file
         assert entries[name] == 2 + 2 * VERSIONS, f"{name}: {entries[name]} journal entries"
     # every entry is one of those: no serial was taken by anything else, and

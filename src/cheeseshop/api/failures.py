@@ -5,8 +5,8 @@ import logging
 from pyramid.view import exception_view_config
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cheeseshop.storage.errors import StorageError
 from cheeseshop.api.responses import error
+from cheeseshop.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 

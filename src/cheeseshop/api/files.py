@@ -4,8 +4,8 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from cheeseshop.security.permissions import Permission
 from cheeseshop.api.resources import DistributionFile
+from cheeseshop.security.permissions import Permission
 from cheeseshop.storage.errors import NotFound
 
 BLOCK_SIZE = 256 * 1024
@@ -47,7 +47,9 @@ class StoredStream:
         self.stream.close()
 
 
-@view_config(context=DistributionFile, name="", permission=Permission.VIEW, request_method=("GET", "HEAD"))
+@view_config(
+    context=DistributionFile, name="", permission=Permission.VIEW, request_method=("GET", "HEAD")
+)
 def download(request):
     context = request.context
     storage = request.storage

@@ -117,7 +117,6 @@ class JsonRelease(Resource):
 class Packages(Resource):
     """``/packages/ab/cd/<rest of blake2b>/<filename>``, and ``….metadata``."""
 
-
     def __init__(self, request, name, parent, segments=()):
         super().__init__(request, name, parent)
         self.segments = segments

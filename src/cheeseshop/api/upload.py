@@ -5,13 +5,14 @@ import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.api.resources import LegacyUpload
+from cheeseshop.api.responses import error
 from cheeseshop.publishing import form as upload_form
 from cheeseshop.publishing import form_body, inspection, recording
 from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.publishing.receiving import file_too_large_message
 from cheeseshop.security.permissions import Permission
-from cheeseshop.api.resources import LegacyUpload
-from cheeseshop.api.responses import error
+
 
 def _user(request):
     """The authenticated uploader; 401 (challenge) or 403 otherwise."""
@@ -50,9 +51,13 @@ def _permitted(request, user, upload, context):
     return context.project
 
 
-@view_config(context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers")
+@view_config(
+    context=LegacyUpload, name="", request_method="GET", request_param=":action=list_classifiers"
+)
 def list_classifiers(request):
-    return Response("\n".join(sorted(trove_classifiers.classifiers)) + "\n", content_type="text/plain")
+    return Response(
+        "\n".join(sorted(trove_classifiers.classifiers)) + "\n", content_type="text/plain"
+    )
 
 
 @view_config(context=LegacyUpload, name="", request_method="POST", require_csrf=False)
@@ -66,8 +71,10 @@ def legacy_action(request):
     user = _user(request)
     try:
         body = form_body.read_body(
-            request.body_file, request.headers.get("Content-Type", ""),
-            request.content_length, form_body.FormLimits.from_settings(settings),
+            request.body_file,
+            request.headers.get("Content-Type", ""),
+            request.content_length,
+            form_body.FormLimits.from_settings(settings),
         )
     except UploadRejected as exc:
         raise error(exc.status, str(exc)) from exc
@@ -89,7 +96,10 @@ def _dispatch(request, user, body, settings):
         _authorize_before_reading(request, user, upload)
         project = _authorize(request, user, upload)
         recording.register(
-            request.dbsession, user, project, upload,
+            request.dbsession,
+            user,
+            project,
+            upload,
             settings.upload_readme_seconds,
             lambda p: _may_upload(request, p),
         )
@@ -121,11 +131,18 @@ def _file_upload(request, user, body, settings, limits):
     try:
         project = _authorize(request, user, upload)
         result = recording.add_file(
-            request.dbsession, request.storage, user, project, upload, checked,
+            request.dbsession,
+            request.storage,
+            user,
+            project,
+            upload,
+            checked,
             session_factory=request.registry["dbsession_factory"],
             transaction_manager=request.tm,
             may_upload=lambda p: _may_upload(request, p),
         )
     finally:
         checked.close()
-    return Response("OK" if result.created else "OK: the file was already here", content_type="text/plain")
+    return Response(
+        "OK" if result.created else "OK: the file was already here", content_type="text/plain"
+    )

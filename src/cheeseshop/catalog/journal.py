@@ -8,7 +8,6 @@ from sqlalchemy import func, select, text
 
 from cheeseshop.models.journal import JournalEntry
 
-
 # Any constant: the key of the PostgreSQL advisory lock below.
 JOURNAL_LOCK = 0x63686565
 

@@ -7,6 +7,7 @@ from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError, get_project
 from cheeseshop.models.catalog import Release
 
+
 def find_release(dbsession, name, version) -> Release:
     project = get_project(dbsession, name)
     release = dbsession.scalar(

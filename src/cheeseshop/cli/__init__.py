@@ -26,8 +26,9 @@ class CommandLine(click.Group):
             return super().invoke(ctx)
         except (ConfigurationError, StorageError) as exc:
             raise click.ClickException(str(exc)) from exc
-        except sqlalchemy.exc.OperationalError as exc:
-            raise click.ClickException(f"the database: {exc.orig}") from exc
+        except sqlalchemy.exc.DBAPIError as exc:
+            reason = " ".join(str(exc.orig).split())
+            raise click.ClickException(f"the database refused: {reason}") from exc
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from exc

@@ -33,8 +33,10 @@ def read_ini_section(path, section):
         raise click.ClickException(f"{path}: {exc.message}") from exc
 
 
-def load_settings(config_uri=None, data_dir=None):
-    """The settings of ``-c INI`` or ``--data DIR``, or a ClickException."""
+def load_settings(config_uri=None, data_dir=None, overrides=True):
+    """The settings of ``-c INI`` or ``--data DIR``, or a ClickException;
+    ``overrides=False`` ignores CHEESESHOP_* variables (an ini that describes
+    somewhere else than this index)."""
     if config_uri:
         ini = read_ini_section(config_uri, "app:main")
         if ini is None:
@@ -43,7 +45,11 @@ def load_settings(config_uri=None, data_dir=None):
     else:
         ini, where = {}, ""
     try:
-        return index_settings.load(ini, data_dir=None if config_uri else (data_dir or DEFAULT_DATA_DIR))
+        return index_settings.load(
+            ini,
+            data_dir=None if config_uri else (data_dir or DEFAULT_DATA_DIR),
+            overrides=overrides,
+        )
     except ConfigurationError as exc:
         raise click.ClickException(f"{where}{exc}") from exc
 
@@ -98,9 +104,7 @@ class Environment:
         try:
             migrations.upgrade(self.database_url)
         except sqlalchemy.exc.DBAPIError as exc:
-            raise click.ClickException(
-                f"cannot create or upgrade the {migrations.describe(self.database_url)} ({exc.orig})"
-            ) from exc
+            raise click.ClickException(str(migrations.unreachable(self.database_url, exc))) from exc
         except OSError as exc:
             raise click.ClickException(
                 f"cannot create the {migrations.describe(self.database_url)} ({exc.strerror})"

@@ -31,7 +31,9 @@ SLOW_CLIENT_LIMITS = {
     "--port", type=click.IntRange(1, 65535), help="Port [default: the ini's listen, else 6543]."
 )
 @click.option(
-    "--threads", type=click.IntRange(1, 1024), help="Threads per worker [default: the ini's, else 8]."
+    "--threads",
+    type=click.IntRange(1, 1024),
+    help="Threads per worker [default: the ini's, else 8].",
 )
 @click.option(
     "--workers",

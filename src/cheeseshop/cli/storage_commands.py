@@ -6,12 +6,12 @@ import contextlib
 import click
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop.cli.context import load_settings, pass_env
+from cheeseshop.db.engines import get_engine
 from cheeseshop.maintenance import fsck as index_check
 from cheeseshop.maintenance import referenced
-from cheeseshop.db.engines import get_engine
 from cheeseshop.maintenance import storage_copy as storage_migration
 from cheeseshop.storage import storage_from_settings
-from cheeseshop.cli.context import load_settings, pass_env
 
 
 @contextlib.contextmanager
@@ -106,6 +106,8 @@ def migrate(env, target_ini):
 
 def target_storage(path):
     try:
-        return storage_from_settings(load_settings(path))
+        # The target as its ini says: the CHEESESHOP_* variables that
+        # configure this index must not redirect the copy onto itself.
+        return storage_from_settings(load_settings(path, overrides=False))
     except ConfigurationError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc

@@ -39,8 +39,12 @@ def list_(env):
     """Every user: name, e-mail, created, and whether it may sign in."""
     with env.dbsession() as dbsession:
         rows = [
-            (u.username, u.email or "-", u.created.strftime("%Y-%m-%d %H:%M"),
-             "active" if u.is_active else "disabled")
+            (
+                u.username,
+                u.email or "-",
+                u.created.strftime("%Y-%m-%d %H:%M"),
+                "active" if u.is_active else "disabled",
+            )
             for u in accounts.list_users(dbsession)
         ]
     if not rows:
@@ -57,10 +61,9 @@ def list_(env):
 @pass_env
 def passwd(env, name, password_stdin):
     """Set the password of the user NAME (prompts for it)."""
+    # Asked first: on SQLite the session below holds the write lock.
+    password = read_password(password_stdin)
     with env.dbsession() as dbsession:
-        if accounts.find_user(dbsession, name) is None:
-            raise click.ClickException(f"No user {name!r}.")
-        password = read_password(password_stdin)
         try:
             accounts.set_password(dbsession, name, password)
         except accounts.AccountError as exc:

@@ -26,7 +26,11 @@ def get_engine(settings, *, writer=True):
     to upgrade their locks. Readers keep plain BEGIN; in WAL mode they never
     wait for a writer.
     """
-    options = {**DEFAULT_OPTIONS, **settings.database_options, "url": settings.require_database_url()}
+    options = {
+        **DEFAULT_OPTIONS,
+        **settings.database_options,
+        "url": settings.require_database_url(),
+    }
     engine = engine_from_config(options, prefix="")
     if engine.dialect.name == "sqlite":
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"

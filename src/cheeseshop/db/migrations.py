@@ -48,6 +48,12 @@ def describe(url) -> str:
     return "database " + sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
 
 
+def unreachable(url, exc) -> "SchemaError":
+    """One wording, on one line, for a database a command cannot use."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return SchemaError(f"cannot use the {describe(url)} ({reason})")
+
+
 def holds_index(url) -> bool:
     """Whether the database exists and alembic has migrated it at least once."""
     if url.startswith("sqlite"):
@@ -59,7 +65,7 @@ def holds_index(url) -> bool:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision() is not None
     except sqlalchemy.exc.DBAPIError as exc:
-        raise SchemaError(f"{describe(url)}: cannot connect ({exc.orig})") from exc
+        raise unreachable(url, exc) from exc
     finally:
         engine.dispose()
 
@@ -77,7 +83,7 @@ def prepare(url):
         try:
             upgrade(url)
         except sqlalchemy.exc.DBAPIError as exc:
-            raise SchemaError(f"cannot use the {describe(url)} ({exc.orig})") from exc
+            raise unreachable(url, exc) from exc
         except OSError as exc:
             raise SchemaError(f"cannot create the {describe(url)} ({exc.strerror})") from exc
         return
@@ -85,7 +91,7 @@ def prepare(url):
     try:
         current = is_current(engine)
     except sqlalchemy.exc.DBAPIError as exc:
-        raise SchemaError(f"sqlalchemy.url: cannot connect to the database ({exc.orig})") from exc
+        raise unreachable(url, exc) from exc
     finally:
         engine.dispose()
     if not current:

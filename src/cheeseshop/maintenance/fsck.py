@@ -22,9 +22,9 @@ import itertools
 
 from sqlalchemy import select
 
+from cheeseshop.maintenance import referenced
 from cheeseshop.models.catalog import File
 from cheeseshop.storage.errors import NotFound, StorageError
-from cheeseshop.maintenance import referenced
 from cheeseshop.storage.keys import file_key_of
 
 KEYS_PER_BATCH = 500
@@ -65,10 +65,7 @@ class Report:
     def remaining(self):
         """The problems still there (every problem, unless repaired)."""
         resolved = set(self.removed) | set(self.now_referenced)
-        return [
-            p for p in self.problems
-            if not (p.kind in (ORPHAN, PARTIAL) and p.key in resolved)
-        ]
+        return [p for p in self.problems if not (p.kind in (ORPHAN, PARTIAL) and p.key in resolved)]
 
     @property
     def clean(self):

@@ -41,6 +41,8 @@ def iter_files(engine):
             objects = [ExpectedObject(row.path, row.sha256_digest, row.size)]
             if row.metadata_sha256:
                 objects.append(
-                    ExpectedObject(metadata_key(row.path), row.metadata_sha256, None, is_metadata=True)
+                    ExpectedObject(
+                        metadata_key(row.path), row.metadata_sha256, None, is_metadata=True
+                    )
                 )
             yield objects

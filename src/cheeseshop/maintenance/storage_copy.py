@@ -19,7 +19,6 @@ from cheeseshop.maintenance import referenced
 from cheeseshop.storage.errors import NotFound, StorageError
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Failure:
     key: str

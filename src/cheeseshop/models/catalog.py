@@ -18,7 +18,9 @@ class Project(Base):
     # of every page that shows it (ETag, X-PyPI-Last-Serial, render caches).
     last_serial: Mapped[int] = mapped_column(default=0)
     # PEP 792: active, archived, quarantined or deprecated.
-    status: Mapped[str] = mapped_column(String(20), default="active")  # cheeseshop.catalog.projects.ProjectStatus
+    status: Mapped[str] = mapped_column(
+        String(20), default="active"
+    )  # cheeseshop.catalog.projects.ProjectStatus
     status_reason: Mapped[str | None] = mapped_column(Text)
 
     releases: Mapped[list["Release"]] = relationship(back_populates="project")
@@ -91,9 +93,7 @@ class File(Base):
     # PEP 658: the wheel's METADATA, stored at ``path + ".metadata"``.
     metadata_sha256: Mapped[str | None] = mapped_column(String(64))
     upload_time: Mapped[datetime.datetime] = mapped_column(default=utcnow)
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     comment_text: Mapped[str | None] = mapped_column(Text)
 
     release: Mapped[Release] = relationship(back_populates="files")

@@ -79,7 +79,14 @@ def _open_zip(file, filename, limits):
         raise _invalid(filename, "its central directory is larger than its members need")
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         raise _invalid(filename, f"not a valid zip archive ({exc})") from exc
     try:
         _check_zip_structure(archive, file, archive_size, filename)
@@ -103,13 +110,29 @@ def _check_zip_structure(archive, file, archive_size, filename):
         header = file.read(LOCAL_HEADER.size)
         if len(header) != LOCAL_HEADER.size:
             raise _invalid(filename, f"the local header of {info.filename!r} is cut short")
-        (signature, _version, flags, method, _time, _date, _crc, _csize, _size,
-         name_length, extra_length) = LOCAL_HEADER.unpack(header)
+        (
+            signature,
+            _version,
+            flags,
+            method,
+            _time,
+            _date,
+            _crc,
+            _csize,
+            _size,
+            name_length,
+            extra_length,
+        ) = LOCAL_HEADER.unpack(header)
         local_name = file.read(name_length)
         central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        if signature != LOCAL_HEADER_SIGNATURE or local_name != central_name or method != info.compress_type:
+        if (
+            signature != LOCAL_HEADER_SIGNATURE
+            or local_name != central_name
+            or method != info.compress_type
+        ):
             raise _invalid(
-                filename, f"the local header of {info.filename!r} does not match the central directory"
+                filename,
+                f"the local header of {info.filename!r} does not match the central directory",
             )
         expected_offset = (
             info.header_offset + LOCAL_HEADER.size + name_length + extra_length + info.compress_size
@@ -143,7 +166,14 @@ def _read_member(archive, info, limit, filename):
     try:
         with archive.open(info) as member:
             data = member.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        RuntimeError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as exc:
         raise _invalid(filename, f"{info.filename!r} cannot be read ({exc})") from exc
     if len(data) > limit:
         raise _invalid(filename, f"{info.filename!r} is larger than {format_size(limit)}")
@@ -236,9 +266,7 @@ class _Inflated:
 
     def read(self, n):
         if self.position + n > self.limit:
-            raise _invalid(
-                self.filename, f"it inflates to more than {format_size(self.limit)}"
-            )
+            raise _invalid(self.filename, f"it inflates to more than {format_size(self.limit)}")
         try:
             data = self.stream.read(n)
         except (OSError, EOFError, zlib.error) as exc:
@@ -293,7 +321,9 @@ def _tar_pkg_info(file, filename, limits):
         name, long_name = long_name or name, None
         if kind in (b"0", b"\x00", b"7") and _is_top_level_pkg_info(name):
             if size > limits.max_metadata_size:
-                raise _invalid(filename, f"{name!r} is larger than {format_size(limits.max_metadata_size)}")
+                raise _invalid(
+                    filename, f"{name!r} is larger than {format_size(limits.max_metadata_size)}"
+                )
             found.append(stream.exactly(padded)[:size])
         else:
             stream.skip(padded)

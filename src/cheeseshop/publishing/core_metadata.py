@@ -6,7 +6,6 @@ import trove_classifiers
 
 from cheeseshop.publishing.errors import InvalidDistribution
 
-
 # Form field names of the legacy upload API that differ from packaging's
 # RawMetadata keys; the rest are the same.
 FORM_TO_RAW = {

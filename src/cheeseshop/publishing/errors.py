@@ -1,8 +1,6 @@
 """What a rejected upload says."""
 
 
-
-
 class InvalidDistribution(ValueError):
     """An upload that cannot be accepted; ``str()`` is the reason."""
 

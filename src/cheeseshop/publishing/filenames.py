@@ -8,7 +8,6 @@ import packaging.version
 
 from cheeseshop.publishing.errors import InvalidDistribution
 
-
 SDIST_EXTENSIONS = (".tar.gz", ".zip")
 # One component of a file name on every filesystem we store on.
 MAX_FILENAME_BYTES = 255
@@ -30,7 +29,9 @@ def parse_filename(filename: str) -> DistributionFilename:
     """The distribution a filename names; it must be the name's canonical
     spelling, so that one distribution can only ever have one filename."""
     if not filename or "/" in filename or "\\" in filename or filename in (".", ".."):
-        raise InvalidDistribution(f"Invalid filename {filename[:300]!r}: it must not contain a path.")
+        raise InvalidDistribution(
+            f"Invalid filename {filename[:300]!r}: it must not contain a path."
+        )
     if len(filename.encode()) > MAX_FILENAME_BYTES:
         raise InvalidDistribution(
             f"Invalid filename {filename[:60]!r}...: it is longer than {MAX_FILENAME_BYTES} bytes."
@@ -62,9 +63,7 @@ def _parse_wheel(filename):
                 f"Invalid wheel filename {filename!r}: the tags {tag_set!r} must be "
                 "lower-case letters, digits and '_', each at most once."
             )
-    canonical = "-".join(
-        [_canonical_stem(name, version), *parts[2:-3], *parts[-3:]]
-    ) + ".whl"
+    canonical = "-".join([_canonical_stem(name, version), *parts[2:-3], *parts[-3:]]) + ".whl"
     _require_canonical(filename, canonical)
     python_version = ".".join(sorted({tag.interpreter for tag in tags}))
     return DistributionFilename(

@@ -12,7 +12,6 @@ from cheeseshop.publishing.errors import InvalidDistribution, UploadRejected
 from cheeseshop.publishing.filenames import DistributionFilename, parse_filename
 from cheeseshop.publishing.receiving import format_size
 
-
 PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
@@ -113,8 +112,6 @@ def check_sizes(raw, limits):
         )
 
 
-
-
 def _check_filename(getall, parsed, metadata):
     filename = parsed.filename
     filetype = (getall("filetype") or [""])[0]
@@ -131,8 +128,7 @@ def _check_filename(getall, parsed, metadata):
         )
     if parsed.version != metadata.version:
         raise UploadRejected(
-            f"Version in filename should be {str(metadata.version)!r} not "
-            f"{str(parsed.version)!r}."
+            f"Version in filename should be {str(metadata.version)!r} not {str(parsed.version)!r}."
         )
 
 

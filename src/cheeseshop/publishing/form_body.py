@@ -147,8 +147,12 @@ def _read_urlencoded(stream, content_length, limits):
     reader = _Reader(limits)
     try:
         pairs = urllib.parse.parse_qsl(
-            bytes(data).decode("ascii"), keep_blank_values=True, strict_parsing=False,
-            max_num_fields=limits.max_fields, encoding="utf-8", errors="strict",
+            bytes(data).decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            max_num_fields=limits.max_fields,
+            encoding="utf-8",
+            errors="strict",
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise UploadRejected(f"Malformed upload form: {exc}") from None

@@ -37,9 +37,7 @@ def check_content_type(value):
         )
     charset = params.get("charset", "UTF-8")
     if charset.upper() != "UTF-8":
-        raise ReadmeError(
-            f"Invalid description_content_type {value!r}: the only charset is UTF-8."
-        )
+        raise ReadmeError(f"Invalid description_content_type {value!r}: the only charset is UTF-8.")
     variant = params.get("variant")
     if content_type == MARKDOWN and variant and variant not in MARKDOWN_VARIANTS:
         raise ReadmeError(
@@ -61,7 +59,8 @@ def render(text, content_type_value):
     rendered = readme_renderer.rst.render(text)
     if rendered is None:
         where = (
-            "for 'text/x-rst'" if content_type_value
+            "for 'text/x-rst'"
+            if content_type_value
             else "in the default format of reStructuredText"
         )
         raise ReadmeError(
@@ -84,7 +83,13 @@ def render_bounded(text, content_type_value, seconds):
     README that needs more is a ReadmeError saying so."""
     if not text or len(text.encode()) <= IN_PROCESS_SIZE:
         return render(text, content_type_value)
-    command = [sys.executable, "-m", "cheeseshop.publishing.readme_worker", str(seconds), str(WORKER_MEMORY)]
+    command = [
+        sys.executable,
+        "-m",
+        "cheeseshop.publishing.readme_worker",
+        str(seconds),
+        str(WORKER_MEMORY),
+    ]
     request = json.dumps({"text": text, "content_type": content_type_value})
     try:
         done = subprocess.run(

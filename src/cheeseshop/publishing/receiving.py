@@ -6,7 +6,6 @@ import tempfile
 
 from cheeseshop.publishing.errors import FileTooLarge, InvalidDistribution
 
-
 COPY_CHUNK = 1024 * 1024
 
 

@@ -29,8 +29,16 @@ class Result:
 
 
 def add_file(
-    dbsession, storage, user, project, upload, checked, *,
-    session_factory, transaction_manager, may_upload=lambda project: True,
+    dbsession,
+    storage,
+    user,
+    project,
+    upload,
+    checked,
+    *,
+    session_factory,
+    transaction_manager,
+    may_upload=lambda project: True,
 ):
     """Store a checked file and record it in ``dbsession``'s transaction
     (run by ``transaction_manager``); returns a Result.
@@ -74,7 +82,8 @@ def _existing_file(dbsession, project, upload, received):
         .join(Release)
         .where(
             Release.project_id == project.id,
-            Release.canonical_version == packaging.utils.canonicalize_version(upload.metadata.version),
+            Release.canonical_version
+            == packaging.utils.canonicalize_version(upload.metadata.version),
             File.packagetype == upload.filename.packagetype,
         )
     ).all()
@@ -118,8 +127,7 @@ def _claim_project(dbsession, user, upload, metadata, may_upload):
         project = find_project(dbsession, upload.normalized_name)
         if project is None or not may_upload(project):
             raise UploadRejected(
-                f"The user '{user.username}' isn't allowed to upload to project "
-                f"'{metadata.name}'.",
+                f"The user '{user.username}' isn't allowed to upload to project '{metadata.name}'.",
                 status=403,
             ) from None
         return project
@@ -252,6 +260,8 @@ def _referenced_by(session_factory):
 
     def is_referenced(key):
         with session_factory() as fresh:
-            return fresh.scalar(select(File.id).where(File.path == keys.file_key_of(key))) is not None
+            return (
+                fresh.scalar(select(File.id).where(File.path == keys.file_key_of(key))) is not None
+            )
 
     return is_referenced

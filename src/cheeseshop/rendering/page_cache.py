@@ -9,7 +9,6 @@ import collections
 import threading
 
 
-
 class PageCache:
     def __init__(self, max_bytes=64 * 1024 * 1024):
         self.max_bytes = max_bytes

@@ -75,12 +75,8 @@ def _info(project, release, base_url):
     }
 
 
-
-
 def _releases(connection, project):
-    releases = connection.execute(
-        select(RELEASES).where(RELEASES.c.project_id == project.id)
-    ).all()
+    releases = connection.execute(select(RELEASES).where(RELEASES.c.project_id == project.id)).all()
     releases.sort(key=lambda r: packaging.version.Version(r.version))
     return releases
 
@@ -118,7 +114,9 @@ def project_document(connection, project, files_url, base_url) -> bytes | None:
     latest = latest_release(releases)
     if latest is None:
         return None
-    files = _files_by_release(connection, project) if ProjectStatus(project.status).offers_files else {}
+    files = (
+        _files_by_release(connection, project) if ProjectStatus(project.status).offers_files else {}
+    )
     document = {
         "info": _info(project, latest, base_url),
         "last_serial": project.last_serial,

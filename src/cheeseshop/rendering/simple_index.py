@@ -166,7 +166,7 @@ def iter_root_html(projects):
 
 def iter_root_json(projects, serial):
     yield (
-        '{"meta":{"api-version":"%s","_last-serial":%d},"projects":[' % (API_VERSION, serial)
+        f'{{"meta":{{"api-version":"{API_VERSION}","_last-serial":{serial:d}}},"projects":['
     ).encode()
     chunk = []
     first = True

@@ -14,7 +14,9 @@ BACKENDS = {
     "sql": "cheeseshop.storage.sql.SQLStorage",
 }
 # The options (cheeseshop.storage.<option>) of the built-in backends.
-BUILTIN_OPTIONS = frozenset({"path", "bucket", "prefix", "endpoint_url", "region", "redirect", "url_expires"})
+BUILTIN_OPTIONS = frozenset(
+    {"path", "bucket", "prefix", "endpoint_url", "region", "redirect", "url_expires"}
+)
 
 
 def backend_class(name):

@@ -57,9 +57,7 @@ class FilesystemStorage:
             # serving the folder directly must be able to as well.
             os.chmod(tmp, 0o644)
             if written != size:
-                raise StorageError(
-                    f"{key}: expected {size} bytes, the stream gave {written}"
-                )
+                raise StorageError(f"{key}: expected {size} bytes, the stream gave {written}")
             os.replace(tmp, path)
         except BaseException:
             try:

@@ -4,7 +4,6 @@ import posixpath
 
 from .errors import InvalidKey
 
-
 # A key's segments: ab / cd / <rest of the digest> / <filename>.
 SEGMENTS = 4
 

@@ -15,6 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from zope.interface import implementer
 
 from cheeseshop.settings import parse_whole_number
+
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
@@ -83,6 +84,7 @@ class S3Storage:
             raise StorageError(
                 f"cheeseshop.storage.redirect = {redirect}: use 'presigned' or 'none'"
             )
+
         def client_factory():
             return boto3.client(
                 "s3",
@@ -198,7 +200,7 @@ class S3Storage:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
-                key = item["Key"][len(self.prefix):]
+                key = item["Key"][len(self.prefix) :]
                 if key and not key.endswith("/"):  # not a "folder" marker
                     yield key
 
@@ -206,7 +208,7 @@ class S3Storage:
         paginator = self.client.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for upload in page.get("Uploads", []):
-                yield f"{upload['Key'][len(self.prefix):]}?uploadId={upload['UploadId']}"
+                yield f"{upload['Key'][len(self.prefix) :]}?uploadId={upload['UploadId']}"
 
     def remove_partial(self, name):
         key, _, upload_id = name.partition("?uploadId=")
@@ -254,7 +256,9 @@ class S3ReadStream(RemoteReadStream):
             return self.body.read(n)
         except (botocore.exceptions.BotoCoreError, OSError) as exc:
             # A timeout or a cut-off response mid-object.
-            raise StorageError(f"{self.s3_key}: reading failed at byte {self.position}: {exc}") from exc
+            raise StorageError(
+                f"{self.s3_key}: reading failed at byte {self.position}: {exc}"
+            ) from exc
 
     def _reposition(self):
         self._close_body()

@@ -14,6 +14,7 @@ from zope.interface import implementer
 
 from cheeseshop.db.engines import get_engine
 from cheeseshop.models.blobs import BLOBS, CHUNKS
+
 from .errors import NotFound, StorageError
 from .interfaces import IFileStorage
 from .keys import check_key
@@ -37,7 +38,9 @@ class SQLStorage:
     @classmethod
     def from_settings(cls, settings):
         engine = get_engine(settings)
-        read_engine = get_engine(settings, writer=False) if engine.dialect.name == "sqlite" else engine
+        read_engine = (
+            get_engine(settings, writer=False) if engine.dialect.name == "sqlite" else engine
+        )
         return cls(engine, read_engine)
 
     def for_transaction(self, dbsession):

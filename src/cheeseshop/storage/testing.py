@@ -14,9 +14,9 @@ import threading
 import pytest
 from zope.interface.verify import verifyObject
 
-from .errors import InvalidKey, NotFound, StorageError
-from .interfaces import IFileStorage
-from .keys import file_key
+from cheeseshop.storage.errors import InvalidKey, NotFound, StorageError
+from cheeseshop.storage.interfaces import IFileStorage
+from cheeseshop.storage.keys import file_key, metadata_key
 
 LARGE_SIZE = int(os.environ.get("CHEESESHOP_TEST_LARGE_FILE_MB", "128")) * 1024 * 1024
 
@@ -92,8 +92,8 @@ class StorageContract:
             key = key_for(data, f"demo-{i}.tar.gz")
             storage.store(key, io.BytesIO(data), len(data))
             stored.add(key)
-        storage.store(key + ".metadata", io.BytesIO(b"Name: demo"), 10)
-        stored.add(key + ".metadata")
+        storage.store(metadata_key(key), io.BytesIO(b"Name: demo"), 10)
+        stored.add(metadata_key(key))
         assert set(storage.keys()) == stored
 
     def test_short_stream_is_refused_and_leaves_nothing(self, storage):

@@ -1,10 +1,15 @@
 from pyramid.view import view_config
 
-from cheeseshop.security.permissions import Permission
 from cheeseshop.resources import Root
+from cheeseshop.security.permissions import Permission
 
 
-@view_config(context=Root, name="", renderer="cheeseshop:web/templates/landing.jinja2", permission=Permission.VIEW)
+@view_config(
+    context=Root,
+    name="",
+    renderer="cheeseshop:web/templates/landing.jinja2",
+    permission=Permission.VIEW,
+)
 def landing(request):
     return {
         "index_url": request.application_url + "/simple/",

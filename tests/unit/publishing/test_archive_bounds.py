@@ -53,9 +53,15 @@ def tar_header(name, size, kind=b"0"):
 
 
 def test_a_valid_wheel_and_sdists_still_read():
-    assert wheel_metadata(io.BytesIO(builders.wheel("demo", "1.0")), WHEEL, LIMITS).startswith(b"Metadata-Version")
-    assert sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0")), SDIST, LIMITS).startswith(b"Metadata-Version")
-    zip_sdist = zip_bytes([("demo-1.0/PKG-INFO", builders.metadata_text("demo", "1.0")), ("demo-1.0/setup.py", "")])
+    assert wheel_metadata(io.BytesIO(builders.wheel("demo", "1.0")), WHEEL, LIMITS).startswith(
+        b"Metadata-Version"
+    )
+    assert sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0")), SDIST, LIMITS).startswith(
+        b"Metadata-Version"
+    )
+    zip_sdist = zip_bytes(
+        [("demo-1.0/PKG-INFO", builders.metadata_text("demo", "1.0")), ("demo-1.0/setup.py", "")]
+    )
     assert sdist_pkg_info(io.BytesIO(zip_sdist), ZIP_SDIST, LIMITS).startswith(b"Metadata-Version")
 
 
@@ -68,11 +74,18 @@ def test_metadata_that_inflates_past_its_limit():
     assert len(honest) < 2 * 1024**2
     refused(wheel_metadata, honest, WHEEL, "'demo-1.0.dist-info/METADATA' is larger than 1 MiB")
     lying = _zip_with_raw_member("demo-1.0.dist-info/METADATA", chunk * 1024, claimed_size=100)
-    refused(wheel_metadata, lying, WHEEL, "'demo-1.0.dist-info/METADATA' cannot be read (Bad CRC-32")
+    refused(
+        wheel_metadata, lying, WHEEL, "'demo-1.0.dist-info/METADATA' cannot be read (Bad CRC-32"
+    )
     # bzip2 packs 64 MiB into a few hundred bytes, and zipfile inflates it
     # without bounds: refused before reading.
     sdist = zip_bytes([("demo-1.0/PKG-INFO", b"\n" * 64 * 1024**2)], compression=zipfile.ZIP_BZIP2)
-    refused(sdist_pkg_info, sdist, ZIP_SDIST, "'demo-1.0/PKG-INFO' is compressed with a method other than deflate")
+    refused(
+        sdist_pkg_info,
+        sdist,
+        ZIP_SDIST,
+        "'demo-1.0/PKG-INFO' is compressed with a method other than deflate",
+    )
 
 
 def _zip_with_raw_member(name, deflated, claimed_size):
@@ -88,14 +101,54 @@ def _zip_with_raw_member(name, deflated, claimed_size):
     for member, payload, method, size in members:
         offset = out.tell()
         encoded = member.encode()
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0x21, 0, len(payload), size, len(encoded), 0))
+        out.write(
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                0,
+                len(payload),
+                size,
+                len(encoded),
+                0,
+            )
+        )
         out.write(encoded + payload)
-        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, 0,
-                                   len(payload), size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.append(
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                0,
+                len(payload),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     directory = b"".join(central)
     out.write(directory)
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), start, 0))
+    out.write(
+        struct.pack(
+            "<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), start, 0
+        )
+    )
     return out.getvalue()
 
 
@@ -114,7 +167,9 @@ def _gzip_of(prefix, zeros):
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     body = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
     segment_compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    segment = segment_compressor.compress(bytes(block)) + segment_compressor.flush(zlib.Z_FULL_FLUSH)
+    segment = segment_compressor.compress(bytes(block)) + segment_compressor.flush(
+        zlib.Z_FULL_FLUSH
+    )
     crc = zlib.crc32(prefix)
     zeros_block = bytes(block)
     for _ in range(zeros // block):
@@ -122,7 +177,13 @@ def _gzip_of(prefix, zeros):
     tail = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
     size = len(prefix) + zeros
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
-    return header + body + segment * (zeros // block) + tail + struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return (
+        header
+        + body
+        + segment * (zeros // block)
+        + tail
+        + struct.pack("<II", crc, size & 0xFFFFFFFF)
+    )
 
 
 def test_too_many_members():
@@ -148,9 +209,14 @@ def test_an_oversized_central_directory():
     "tamper, message",
     [
         (lambda wheel: b"junk" + wheel, "unexpected data before"),
-        (lambda wheel: _insert_before_central_directory(wheel, b"hidden"), "unexpected data after the last member"),
-        (lambda wheel: _rename_in_local_header(wheel, b"demo/__init__.py", b"demo/__evil__.py"),
-         "does not match the central directory"),
+        (
+            lambda wheel: _insert_before_central_directory(wheel, b"hidden"),
+            "unexpected data after the last member",
+        ),
+        (
+            lambda wheel: _rename_in_local_header(wheel, b"demo/__init__.py", b"demo/__evil__.py"),
+            "does not match the central directory",
+        ),
     ],
     ids=["prepended data", "data between the members and the directory", "local name differs"],
 )
@@ -169,21 +235,28 @@ def _insert_before_central_directory(wheel, data):
 def _rename_in_local_header(wheel, old, new):
     position = wheel.index(old)  # the first occurrence is in the local header
     assert position < wheel.index(b"PK\x01\x02")
-    return wheel[:position] + new + wheel[position + len(old):]
+    return wheel[:position] + new + wheel[position + len(old) :]
 
 
 def test_a_name_twice():
-    wheel = zip_bytes([
-        ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0")),
-        ("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
-        ("demo/__init__.py", "a"),
-    ])
-    with pytest.warns(UserWarning):  # zipfile warns about the duplicate it writes
-        doubled = zip_bytes([
+    wheel = zip_bytes(
+        [
             ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0")),
             ("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
-            ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0", requires_dist="evil")),
-        ])
+            ("demo/__init__.py", "a"),
+        ]
+    )
+    with pytest.warns(UserWarning):  # zipfile warns about the duplicate it writes
+        doubled = zip_bytes(
+            [
+                ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0")),
+                ("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
+                (
+                    "demo-1.0.dist-info/METADATA",
+                    builders.metadata_text("demo", "1.0", requires_dist="evil"),
+                ),
+            ]
+        )
     assert wheel_metadata(io.BytesIO(wheel), WHEEL, LIMITS)
     refused(wheel_metadata, doubled, WHEEL, "it contains 'demo-1.0.dist-info/METADATA' twice")
 
@@ -212,7 +285,16 @@ def test_an_oversized_pax_header():
 
 
 def test_broken_archives_are_invalid_not_errors():
-    for data in (b"", b"PK\x05\x06" + bytes(18), b"\x1f\x8b" + bytes(30), builders.wheel("demo", "1.0")[:-30]):
-        for function, filename in ((wheel_metadata, WHEEL), (sdist_pkg_info, SDIST), (sdist_pkg_info, ZIP_SDIST)):
+    for data in (
+        b"",
+        b"PK\x05\x06" + bytes(18),
+        b"\x1f\x8b" + bytes(30),
+        builders.wheel("demo", "1.0")[:-30],
+    ):
+        for function, filename in (
+            (wheel_metadata, WHEEL),
+            (sdist_pkg_info, SDIST),
+            (sdist_pkg_info, ZIP_SDIST),
+        ):
             with pytest.raises(InvalidDistribution):
                 function(io.BytesIO(data), filename, LIMITS)

@@ -13,7 +13,9 @@ from cheeseshop.publishing.errors import InvalidDistribution
 from cheeseshop.publishing.filenames import parse_filename
 from tests import builders
 
-LIMITS = ArchiveLimits(max_members=1000, max_inflated_size=16 * 1024**2, max_metadata_size=64 * 1024)
+LIMITS = ArchiveLimits(
+    max_members=1000, max_inflated_size=16 * 1024**2, max_metadata_size=64 * 1024
+)
 TARGETS = [
     (wheel_metadata, parse_filename("demo-1.0-py3-none-any.whl"), builders.wheel("demo", "1.0")),
     (sdist_pkg_info, parse_filename("demo-1.0.tar.gz"), builders.sdist("demo", "1.0")),

@@ -35,14 +35,16 @@ class Endless(io.RawIOBase):
 
     def read(self, n=-1):
         data = self.head[:n] if self.head else self.filler * n
-        self.head = self.head[len(data):]
+        self.head = self.head[len(data) :]
         self.taken += len(data)
         return data
 
 
 def test_fields_and_the_file():
     data = body(
-        part(":action", "file_upload"), part("classifiers", "A"), part("classifiers", "B"),
+        part(":action", "file_upload"),
+        part("classifiers", "A"),
+        part("classifiers", "B"),
         part("content", b"wheel bytes", filename="demo-1.0-py3-none-any.whl"),
         part("gpg_signature", b"ignored", filename="demo.asc"),
     )
@@ -68,13 +70,32 @@ def test_urlencoded_form():
     "stream, status, message",
     [
         (Endless(part("a", "1") * 60), 413, "Too many form fields: the limit is 50."),
-        (Endless(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n".encode()),
-         413, "The field 'description' is too large: the limit is 1 KiB."),
-        (Endless(part("a", "x" * 1000) * 5 + part("b", "")[:-2]), 413, "The form's fields are too large: the limit is 4 KiB in all."),
-        (Endless(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"x.whl\"\r\n\r\n".encode()),
-         413, "File too large. Limit is 9.76562 KiB (10000 bytes)."),
-        (Endless(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"sig\"; filename=\"x.asc\"\r\n\r\n".encode()),
-         413, "The form is too large: the limit is 4 KiB."),
+        (
+            Endless(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\n'.encode()
+            ),
+            413,
+            "The field 'description' is too large: the limit is 1 KiB.",
+        ),
+        (
+            Endless(part("a", "x" * 1000) * 5 + part("b", "")[:-2]),
+            413,
+            "The form's fields are too large: the limit is 4 KiB in all.",
+        ),
+        (
+            Endless(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="content"; filename="x.whl"\r\n\r\n'.encode()
+            ),
+            413,
+            "File too large. Limit is 9.76562 KiB (10000 bytes).",
+        ),
+        (
+            Endless(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="sig"; filename="x.asc"\r\n\r\n'.encode()
+            ),
+            413,
+            "The form is too large: the limit is 4 KiB.",
+        ),
     ],
     ids=["many fields", "huge field", "huge form", "huge file", "huge other file"],
 )
@@ -92,14 +113,34 @@ def test_a_body_that_never_ends_is_stopped_at_the_first_limit(stream, status, me
     "data, content_type, message",
     [
         (body(part("name", b"\xff\xfe")), CONTENT_TYPE, "The field 'name' is not valid UTF-8."),
-        (body(part("name", "demo\x00")), CONTENT_TYPE, "The field 'name' contains a NUL character."),
-        (body(part("content", b"x", filename="demo\x00.whl")), CONTENT_TYPE, "The filename contains a NUL character."),
+        (
+            body(part("name", "demo\x00")),
+            CONTENT_TYPE,
+            "The field 'name' contains a NUL character.",
+        ),
+        (
+            body(part("content", b"x", filename="demo\x00.whl")),
+            CONTENT_TYPE,
+            "The filename contains a NUL character.",
+        ),
         (b"--nope\r\n", CONTENT_TYPE, "Malformed upload form"),
         (b"x", "multipart/form-data", "Malformed upload form: the multipart boundary is missing."),
-        (b"x", "application/json", "Unsupported Content-Type 'application/json': send multipart/form-data."),
+        (
+            b"x",
+            "application/json",
+            "Unsupported Content-Type 'application/json': send multipart/form-data.",
+        ),
         (b"name=%ff", "application/x-www-form-urlencoded", "Malformed upload form"),
     ],
-    ids=["not utf-8", "nul in field", "nul in filename", "malformed", "no boundary", "json", "bad urlencoding"],
+    ids=[
+        "not utf-8",
+        "nul in field",
+        "nul in filename",
+        "malformed",
+        "no boundary",
+        "json",
+        "bad urlencoding",
+    ],
 )
 def test_malformed_bodies_are_400(data, content_type, message):
     with pytest.raises(UploadRejected) as raised:

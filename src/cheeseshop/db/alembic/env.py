@@ -4,8 +4,8 @@ from alembic import context
 
 import cheeseshop.models  # noqa: F401  (every table on Base.metadata)
 from cheeseshop.db.engines import get_engine
-from cheeseshop.settings import load as load_settings
 from cheeseshop.models.meta import Base
+from cheeseshop.settings import load as load_settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,7 +17,9 @@ def run_migrations_online():
         _run(connection)
         return
     # The URL alembic was given, whatever CHEESESHOP_DATABASE_URL says.
-    settings = load_settings({"sqlalchemy.url": config.get_main_option("sqlalchemy.url")}, environ={})
+    settings = load_settings(
+        {"sqlalchemy.url": config.get_main_option("sqlalchemy.url")}, environ={}
+    )
     engine = get_engine(settings)
     try:
         with engine.connect() as connection:

@@ -1,0 +1,286 @@
+"""What the tests make, in one place: users, projects, distributions (bytes,
+filenames, metadata, upload forms), and the uploads that put them in an index,
+over HTTP (``upload``) or through the publishing functions (``add_wheel``).
+
+Helpers only: the fixtures that call them are in the conftest.py files.
+"""
+
+import base64
+import hashlib
+import io
+import os
+import tarfile
+import zipfile
+
+import packaging.utils
+import transaction
+
+from cheeseshop.accounts import users as accounts
+from cheeseshop.catalog import projects
+from cheeseshop.db.sessions import get_tm_session
+from cheeseshop.models.accounts import User
+from cheeseshop.models.catalog import File, Project, Release
+from cheeseshop.publishing import form, inspection, recording
+
+PASSWORD = "correct horse battery staple"
+
+
+# Users
+
+
+def user(session_factory, username="alice", password=PASSWORD):
+    """A user committed in a transaction of its own; its id."""
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        session = get_tm_session(session_factory, manager)
+        created = accounts.create_user(session, username, password, email=f"{username}@example.org")
+        user_id = created.id
+    return user_id
+
+
+def basic_auth(credentials):
+    username, password = credentials
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+# Projects, releases and files as rows (not added to a session)
+
+
+def project(name="Demo.Pkg", **fields):
+    return Project(name=name, normalized_name=packaging.utils.canonicalize_name(name), **fields)
+
+
+def release(project, version="1.0", **fields):
+    fields.setdefault("canonical_version", packaging.utils.canonicalize_version(version))
+    fields.setdefault("metadata_version", "2.1")
+    return Release(project=project, version=version, **fields)
+
+
+def file(release, filename, seed):
+    """A wheel's row; its digests and path made from ``seed``."""
+    return File(
+        release=release,
+        filename=filename,
+        path=f"{seed:02x}/{filename}",
+        packagetype="bdist_wheel",
+        python_version="py3",
+        size=10,
+        md5_digest="0" * 32,
+        sha256_digest=f"{seed:064x}",
+        blake2_256_digest=f"{seed + 1000:064x}",
+    )
+
+
+# Distributions: metadata, archives, filenames
+
+
+def metadata_text(name, version, metadata_version="2.1", **fields):
+    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    body = fields.pop("description", None)
+    for key, value in fields.items():
+        header = "-".join(part.capitalize() for part in key.split("_"))
+        for item in value if isinstance(value, list) else [value]:
+            lines.append(f"{header}: {item}")
+    text = "\n".join(lines) + "\n"
+    if body:
+        text += "\n" + body
+    return text
+
+
+def zip_archive(members, compression=zipfile.ZIP_STORED):
+    """A zip archive's bytes, holding ``members`` ({path: bytes or text})."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for path, data in members.items():
+            archive.writestr(path, data)
+    return buffer.getvalue()
+
+
+def tar_gz(members):
+    """A .tar.gz archive's bytes, holding ``members`` ({path: bytes})."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, data in members.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def wheel(name, version, metadata=None, dist_info_name=None, files=None, tag="py3-none-any"):
+    """A wheel's bytes, with METADATA, WHEEL and RECORD."""
+    stem = f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}"
+    dist_info = f"{dist_info_name or stem}.dist-info"
+    module = packaging.utils.canonicalize_name(name).replace("-", "_")
+    contents = {
+        f"{module}/__init__.py": f"VERSION = {version!r}\n".encode(),
+        f"{dist_info}/METADATA": (metadata or metadata_text(name, version)).encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    contents.update(files or {})
+    record = []
+    for path, data in contents.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    contents[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    return zip_archive(contents, zipfile.ZIP_DEFLATED)
+
+
+def wheel_filename(name, version, tag="py3-none-any"):
+    return f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}-{tag}.whl"
+
+
+def sdist(name, version, pkg_info=None):
+    stem = f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}"
+    return tar_gz(
+        {
+            f"{stem}/PKG-INFO": (pkg_info or metadata_text(name, version)).encode(),
+            f"{stem}/setup.py": b"from setuptools import setup\nsetup()\n",
+        }
+    )
+
+
+def sdist_filename(name, version):
+    return f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}.tar.gz"
+
+
+def distribution(name, version, kind="wheel"):
+    """(filename, bytes) of a wheel or an sdist (``kind``) of ``name`` ``version``."""
+    if kind == "wheel":
+        return wheel_filename(name, version), wheel(name, version)
+    if kind == "sdist":
+        return sdist_filename(name, version), sdist(name, version)
+    raise ValueError(f"kind is 'wheel' or 'sdist', not {kind!r}")
+
+
+# Upload forms
+
+
+def upload_form(name, version, filename, content, *, filetype=None, digests=True, **fields):
+    """(params, upload_files) for webtest, as twine sends them."""
+    params = [
+        (":action", "file_upload"),
+        ("protocol_version", "1"),
+        ("metadata_version", "2.1"),
+        ("name", name),
+        ("version", version),
+        ("filetype", filetype or ("bdist_wheel" if filename.endswith(".whl") else "sdist")),
+        ("pyversion", "py3" if filename.endswith(".whl") else "source"),
+    ]
+    if digests:
+        params.append(("sha256_digest", hashlib.sha256(content).hexdigest()))
+        params.append(("md5_digest", hashlib.md5(content).hexdigest()))
+        params.append(("blake2_256_digest", hashlib.blake2b(content, digest_size=32).hexdigest()))
+    for key, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            params.append((key, item))
+    return params, [("content", filename, content)]
+
+
+def getall(params=(), **fields):
+    """A ``getall(key) -> [values]`` over form fields, as the upload view
+    passes the form to the publishing functions: ``params`` is a list of
+    (key, value) pairs, ``fields`` values or lists of values."""
+    values = {}
+    for key, value in params:
+        values.setdefault(key, []).append(value)
+    for key, value in fields.items():
+        values[key] = value if isinstance(value, list) else [value]
+    return lambda key: values.get(key, [])
+
+
+# Uploads
+
+
+def post_form(testapp, credentials, params, files=(), status=200):
+    """POST an upload form to ``/legacy/`` as ``credentials``: the response."""
+    return testapp.post(
+        "/legacy/", params, upload_files=list(files), headers=basic_auth(credentials), status=status
+    )
+
+
+def upload(
+    testapp,
+    credentials,
+    name="demo",
+    version="1.0",
+    *,
+    kind="wheel",
+    filename=None,
+    content=None,
+    status=200,
+    **fields,
+):
+    """Upload ``name`` ``version`` through ``/legacy/`` as twine does: the response.
+
+    ``kind`` ("wheel" or "sdist") makes ``content`` and ``filename`` when they
+    are not given; ``fields`` go into the form (see ``upload_form``)."""
+    if filename is None or content is None:
+        made_filename, made_content = distribution(name, version, kind)
+        filename = made_filename if filename is None else filename
+        content = made_content if content is None else content
+    params, files = upload_form(name, version, filename, content, **fields)
+    return post_form(testapp, credentials, params, files, status=status)
+
+
+def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0"):
+    """Upload a wheel without HTTP, as the upload view does, in the caller's
+    transaction (``with tm:``): the result of ``recording.add_file``."""
+    content = wheel(name, version)
+    filename = wheel_filename(name, version)
+    params, _ = upload_form(name, version, filename, content)
+    submitted = form.read_upload(getall(params), filename)
+    existing = projects.find_project(dbsession, submitted.normalized_name)
+    checked = inspection.check_file(
+        submitted, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
+    )
+    try:
+        return recording.add_file(
+            dbsession,
+            storage,
+            dbsession.get(User, user_id),
+            existing,
+            submitted,
+            checked,
+            session_factory=session_factory,
+            transaction_manager=tm,
+        )
+    finally:
+        checked.close()
+
+
+class CommitFailed(Exception):
+    """Raised inside ``with tm:`` to abort a transaction, as a refused commit would."""
+
+
+# Storage
+
+
+def store(storage, key, content):
+    storage.store(key, io.BytesIO(content), len(content))
+
+
+def read(storage, key):
+    with storage.open(key) as stream:
+        return stream.read()
+
+
+def stored_files(files_dir):
+    """The paths of the files under ``files_dir``, relative to it, sorted."""
+    return sorted(
+        os.path.relpath(os.path.join(folder, name), files_dir)
+        for folder, _, names in os.walk(files_dir)
+        for name in names
+    )
+
+
+# The command line
+
+
+def assert_one_line_error(result, message):
+    """A failed command: non-zero, and one line saying why, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {message}\n"
+    assert isinstance(result.exception, SystemExit)  # not an uncaught exception

@@ -1,0 +1,72 @@
+"""Every query a page or an upload runs is answered from an index on
+PostgreSQL: no sequential scan of projects, releases or files, whatever the
+index's size. Seq scans are disabled for the EXPLAIN, so a plan that still
+scans has no index to use."""
+
+import contextlib
+import re
+
+import pytest
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tests.factories import upload
+
+SCANNED = re.compile(r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks)\b")
+
+
+@contextlib.contextmanager
+def captured_selects():
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+
+
+def seq_scans(database_url, statements):
+    engine = sqlalchemy.create_engine(database_url)
+    found = []
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            for statement, parameters in statements:
+                plan = "\n".join(
+                    row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+                )
+                if SCANNED.search(plan):
+                    found.append(f"{statement}\n{plan}")
+    finally:
+        engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
+    for name in ("alpha", "beta"):
+        upload(testapp, alice, name, "1.0")
+    with captured_selects() as statements:
+        upload(testapp, alice, "alpha", "2.0", kind="wheel")
+        upload(testapp, alice, "alpha", "2.0", kind="sdist")
+        testapp.get("/simple/alpha/")
+        page = testapp.get(
+            "/simple/alpha/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
+        testapp.get("/pypi/alpha/json")
+        testapp.get("/pypi/alpha/2.0/json")
+        url = page.json["files"][0]["url"]
+        testapp.get(url[url.index("/packages/") :])
+    assert len(statements) >= 10
+    assert seq_scans(database_url, statements) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_check_sees_an_unindexed_query(database_url):
+    assert seq_scans(database_url, [("SELECT id FROM files WHERE size = %(size)s", {"size": 5})])

@@ -1,0 +1,96 @@
+"""``cheeseshop serve`` as a user runs it: a real process on a free port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def wait_for(url, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {process.stderr.read().decode()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {seconds}s")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_on_a_fresh_data_dir(tmp_path, workers):
+    port = free_port()
+    data = tmp_path / "data"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cheeseshop.cli",
+            "--data",
+            str(data),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/simple/", process)
+        assert (data / "cheeseshop.sqlite").exists()
+        assert (data / "files").is_dir()
+        assert len(children_of(process.pid)) == (workers if workers > 1 else 0)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+            assert b"pip install --index-url" in response.read()
+        workers_pids = children_of(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+        process.stderr.close()
+    for pid in workers_pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_port_in_use_is_one_clear_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cheeseshop.cli",
+                "--data",
+                str(tmp_path),
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
