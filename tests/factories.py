@@ -21,6 +21,7 @@ from cheeseshop.db.sessions import get_tm_session
 from cheeseshop.models.accounts import User
 from cheeseshop.models.catalog import File, Project, Release
 from cheeseshop.publishing import form, inspection, recording
+from cheeseshop.settings import load as load_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -75,12 +76,41 @@ def file(release, filename, seed):
 # Distributions: metadata, archives, filenames
 
 
+# Upload form fields that are not core metadata.
+FORM_ONLY = {
+    ":action",
+    "protocol_version",
+    "filetype",
+    "pyversion",
+    "comment",
+    "md5_digest",
+    "sha256_digest",
+    "blake2_256_digest",
+    "gpg_signature",
+}
+# Form field -> METADATA header, where they differ beyond case and "_"/"-".
+HEADERS = {
+    "classifiers": "Classifier",
+    "project_urls": "Project-URL",
+    "supported_platform": "Supported-Platform",
+    "license_file": "License-File",
+}
+
+
 def metadata_text(name, version, metadata_version="2.1", **fields):
+    """A METADATA / PKG-INFO file saying what an upload form with ``fields``
+    says (the form fields that are not metadata are left out), as the files
+    twine uploads do."""
     lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
     body = fields.pop("description", None)
     for key, value in fields.items():
-        header = "-".join(part.capitalize() for part in key.split("_"))
-        for item in value if isinstance(value, list) else [value]:
+        if key in FORM_ONLY:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if key == "keywords":
+            values = [",".join(values)]
+        header = HEADERS.get(key) or "-".join(part.capitalize() for part in key.split("_"))
+        for item in values:
             lines.append(f"{header}: {item}")
     text = "\n".join(lines) + "\n"
     if body:
@@ -146,12 +176,14 @@ def sdist_filename(name, version):
     return f"{packaging.utils.canonicalize_name(name).replace('-', '_')}-{version}.tar.gz"
 
 
-def distribution(name, version, kind="wheel"):
-    """(filename, bytes) of a wheel or an sdist (``kind``) of ``name`` ``version``."""
+def distribution(name, version, kind="wheel", **fields):
+    """(filename, bytes) of a wheel or an sdist (``kind``) of ``name``
+    ``version`` whose metadata says what the form ``fields`` say."""
+    text = metadata_text(name, version, **fields)
     if kind == "wheel":
-        return wheel_filename(name, version), wheel(name, version)
+        return wheel_filename(name, version), wheel(name, version, metadata=text)
     if kind == "sdist":
-        return sdist_filename(name, version), sdist(name, version)
+        return sdist_filename(name, version), sdist(name, version, pkg_info=text)
     raise ValueError(f"kind is 'wheel' or 'sdist', not {kind!r}")
 
 
@@ -216,13 +248,21 @@ def upload(
     """Upload ``name`` ``version`` through ``/legacy/`` as twine does: the response.
 
     ``kind`` ("wheel" or "sdist") makes ``content`` and ``filename`` when they
-    are not given; ``fields`` go into the form (see ``upload_form``)."""
+    are not given, with the metadata the form says; ``fields`` go into the
+    form (see ``upload_form``) and into that metadata."""
     if filename is None or content is None:
-        made_filename, made_content = distribution(name, version, kind)
+        made_filename, made_content = distribution(name, version, kind, **fields)
         filename = made_filename if filename is None else filename
         content = made_content if content is None else content
     params, files = upload_form(name, version, filename, content, **fields)
     return post_form(testapp, credentials, params, files, status=status)
+
+
+# The limits of a default configuration, for the domain functions.
+DEFAULTS = load_settings({}, environ={})
+FIELD_LIMITS = form.FieldLimits.from_settings(DEFAULTS)
+INSPECTION_LIMITS = inspection.InspectionLimits.from_settings(DEFAULTS)
+ARCHIVE_LIMITS = INSPECTION_LIMITS.archive
 
 
 def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0"):
@@ -231,10 +271,13 @@ def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", ver
     content = wheel(name, version)
     filename = wheel_filename(name, version)
     params, _ = upload_form(name, version, filename, content)
-    submitted = form.read_upload(getall(params), filename)
+    submitted = form.read_upload(getall(params), filename, limits=FIELD_LIMITS)
     existing = projects.find_project(dbsession, submitted.normalized_name)
     checked = inspection.check_file(
-        submitted, io.BytesIO(content), {"sha256": hashlib.sha256(content).hexdigest()}, 10**6
+        submitted,
+        io.BytesIO(content),
+        {"sha256": hashlib.sha256(content).hexdigest()},
+        INSPECTION_LIMITS,
     )
     try:
         return recording.add_file(

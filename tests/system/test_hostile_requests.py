@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as builders
+from tests import factories
 
 BOUNDARY = "----cheeseshop-hostile"
 MB = 1024 * 1024
@@ -89,7 +89,7 @@ class Client:
             connection.close()
 
     def upload(self, filename, content, **fields):
-        params, _ = builders.upload_form(
+        params, _ = factories.upload_form(
             fields.pop("name"), fields.pop("version"), filename, content, **fields
         )
         head = fields_part(params) + part_header("content", filename)
@@ -115,9 +115,9 @@ def index(start_server):
     client = Client(server, (user.name, user.password))
     # Warm up: one ordinary upload, so that imports and caches are counted
     # in the baseline, not as growth.
-    content = builders.wheel("warm", "1.0")
+    content = factories.wheel("warm", "1.0")
     status, reason, _ = client.upload(
-        builders.wheel_filename("warm", "1.0"), content, name="warm", version="1.0"
+        factories.wheel_filename("warm", "1.0"), content, name="warm", version="1.0"
     )
     assert status == 200, reason
     return server, client
@@ -130,7 +130,7 @@ def big_wheel_of_zeros(inflated):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
         with archive.open("bomb-1.0.dist-info/METADATA", "w", force_zip64=True) as member:
-            member.write(builders.metadata_text("bomb", "1.0").encode())
+            member.write(factories.metadata_text("bomb", "1.0").encode())
             block = b"\n" * MB
             for _ in range(inflated // MB):
                 member.write(block)
@@ -182,19 +182,21 @@ def test_hostile_requests_cost_bounded_time_and_memory(index):
     cases.append(
         (
             "metadata bomb",
-            client.upload(builders.wheel_filename("bomb", "1.0"), bomb, name="bomb", version="1.0"),
+            client.upload(
+                factories.wheel_filename("bomb", "1.0"), bomb, name="bomb", version="1.0"
+            ),
             400,
         )
     )
     # 6. A README that docutils would need a minute for.
     text = "Hello *world* ``code`` `link <http://x>`_\n\n" * 12_000
-    metadata = builders.metadata_text("readme-bomb", "1.0", description=text)
-    wheel = builders.wheel("readme-bomb", "1.0", metadata=metadata)
+    metadata = factories.metadata_text("readme-bomb", "1.0", description=text)
+    wheel = factories.wheel("readme-bomb", "1.0", metadata=metadata)
     cases.append(
         (
             "README bomb",
             client.upload(
-                builders.wheel_filename("readme-bomb", "1.0"),
+                factories.wheel_filename("readme-bomb", "1.0"),
                 wheel,
                 name="readme-bomb",
                 version="1.0",

@@ -10,7 +10,7 @@ from cheeseshop.models.journal import JournalEntry
 from cheeseshop.publishing import recording
 from cheeseshop.publishing.form import read_upload
 from tests import factories
-from tests.factories import getall
+from tests.factories import FIELD_LIMITS, getall
 
 
 def entries(dbsession):
@@ -53,8 +53,10 @@ def test_serials_increase_and_last_serial_follows(dbsession, tm):
 def test_each_change_of_a_project_is_journaled(dbsession, tm):
     with tm:
         alice = accounts.create_user(dbsession, "alice", "secret")
-        upload = read_upload(getall(metadata_version="2.1", name="Demo", version="1.0"))
-        recording.register(dbsession, alice, None, upload)
+        upload = read_upload(
+            getall(metadata_version="2.1", name="Demo", version="1.0"), limits=FIELD_LIMITS
+        )
+        recording.register(dbsession, alice, None, upload, readme_seconds=5)
     with tm:
         releases.yank(dbsession, "demo", "1.0", reason="bad")
         releases.unyank(dbsession, "demo", "1.0")

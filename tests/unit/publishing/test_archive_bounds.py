@@ -15,7 +15,7 @@ import pytest
 from cheeseshop.publishing.archives import ArchiveLimits, sdist_pkg_info, wheel_metadata
 from cheeseshop.publishing.errors import InvalidDistribution
 from cheeseshop.publishing.filenames import parse_filename
-from tests import builders
+from tests import factories
 
 LIMITS = ArchiveLimits(max_members=1000, max_inflated_size=64 * 1024**2, max_metadata_size=1024**2)
 WHEEL = parse_filename("demo-1.0-py3-none-any.whl")
@@ -53,14 +53,14 @@ def tar_header(name, size, kind=b"0"):
 
 
 def test_a_valid_wheel_and_sdists_still_read():
-    assert wheel_metadata(io.BytesIO(builders.wheel("demo", "1.0")), WHEEL, LIMITS).startswith(
+    assert wheel_metadata(io.BytesIO(factories.wheel("demo", "1.0")), WHEEL, LIMITS).startswith(
         b"Metadata-Version"
     )
-    assert sdist_pkg_info(io.BytesIO(builders.sdist("demo", "1.0")), SDIST, LIMITS).startswith(
+    assert sdist_pkg_info(io.BytesIO(factories.sdist("demo", "1.0")), SDIST, LIMITS).startswith(
         b"Metadata-Version"
     )
     zip_sdist = zip_bytes(
-        [("demo-1.0/PKG-INFO", builders.metadata_text("demo", "1.0")), ("demo-1.0/setup.py", "")]
+        [("demo-1.0/PKG-INFO", factories.metadata_text("demo", "1.0")), ("demo-1.0/setup.py", "")]
     )
     assert sdist_pkg_info(io.BytesIO(zip_sdist), ZIP_SDIST, LIMITS).startswith(b"Metadata-Version")
 
@@ -197,7 +197,7 @@ def test_too_many_members():
 
 
 def test_an_oversized_central_directory():
-    wheel = bytearray(builders.wheel("demo", "1.0"))
+    wheel = bytearray(factories.wheel("demo", "1.0"))
     # Claim a central directory of 100 MB in the end record.
     end = wheel.rindex(b"PK\x05\x06")
     struct.pack_into("<I", wheel, end + 12, 100 * 1024**2)
@@ -221,7 +221,7 @@ def test_an_oversized_central_directory():
     ids=["prepended data", "data between the members and the directory", "local name differs"],
 )
 def test_zip_confusion(tamper, message):
-    refused(wheel_metadata, tamper(builders.wheel("demo", "1.0")), WHEEL, message)
+    refused(wheel_metadata, tamper(factories.wheel("demo", "1.0")), WHEEL, message)
 
 
 def _insert_before_central_directory(wheel, data):
@@ -241,7 +241,7 @@ def _rename_in_local_header(wheel, old, new):
 def test_a_name_twice():
     wheel = zip_bytes(
         [
-            ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0")),
+            ("demo-1.0.dist-info/METADATA", factories.metadata_text("demo", "1.0")),
             ("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
             ("demo/__init__.py", "a"),
         ]
@@ -249,11 +249,11 @@ def test_a_name_twice():
     with pytest.warns(UserWarning):  # zipfile warns about the duplicate it writes
         doubled = zip_bytes(
             [
-                ("demo-1.0.dist-info/METADATA", builders.metadata_text("demo", "1.0")),
+                ("demo-1.0.dist-info/METADATA", factories.metadata_text("demo", "1.0")),
                 ("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n"),
                 (
                     "demo-1.0.dist-info/METADATA",
-                    builders.metadata_text("demo", "1.0", requires_dist="evil"),
+                    factories.metadata_text("demo", "1.0", requires_dist="evil"),
                 ),
             ]
         )
@@ -262,9 +262,9 @@ def test_a_name_twice():
 
 
 def test_two_dist_info_directories_or_two_metadata_files():
-    two = builders.wheel("demo", "1.0", files={"other-2.0.dist-info/METADATA": b"Name: other\n"})
+    two = factories.wheel("demo", "1.0", files={"other-2.0.dist-info/METADATA": b"Name: other\n"})
     refused(wheel_metadata, two, WHEEL, "it has 2 .dist-info directories; a wheel has one")
-    cased = builders.wheel("demo", "1.0", files={"demo-1.0.dist-info/metadata": b"Name: other\n"})
+    cased = factories.wheel("demo", "1.0", files={"demo-1.0.dist-info/metadata": b"Name: other\n"})
     refused(wheel_metadata, cased, WHEEL, "it contains more than one METADATA file")
 
 
@@ -289,7 +289,7 @@ def test_broken_archives_are_invalid_not_errors():
         b"",
         b"PK\x05\x06" + bytes(18),
         b"\x1f\x8b" + bytes(30),
-        builders.wheel("demo", "1.0")[:-30],
+        factories.wheel("demo", "1.0")[:-30],
     ):
         for function, filename in (
             (wheel_metadata, WHEEL),

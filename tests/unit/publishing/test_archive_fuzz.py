@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from cheeseshop.publishing.archives import ArchiveLimits, sdist_pkg_info, wheel_metadata
 from cheeseshop.publishing.errors import InvalidDistribution
 from cheeseshop.publishing.filenames import parse_filename
-from tests import builders
+from tests import factories
 
 LIMITS = ArchiveLimits(
     max_members=1000, max_inflated_size=16 * 1024**2, max_metadata_size=64 * 1024
 )
 TARGETS = [
-    (wheel_metadata, parse_filename("demo-1.0-py3-none-any.whl"), builders.wheel("demo", "1.0")),
-    (sdist_pkg_info, parse_filename("demo-1.0.tar.gz"), builders.sdist("demo", "1.0")),
+    (wheel_metadata, parse_filename("demo-1.0-py3-none-any.whl"), factories.wheel("demo", "1.0")),
+    (sdist_pkg_info, parse_filename("demo-1.0.tar.gz"), factories.sdist("demo", "1.0")),
 ]
 FUZZ = settings(max_examples=1500, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 

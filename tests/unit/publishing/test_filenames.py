@@ -12,8 +12,7 @@ from cheeseshop.publishing.errors import InvalidDistribution
     [
         ("demo-1.0.tar.gz", "sdist", "demo", "1.0", "source"),
         ("demo_pkg-1.0.tar.gz", "sdist", "demo-pkg", "1.0", "source"),  # PEP 625
-        ("Demo.Pkg-2.0rc1.tar.gz", "sdist", "demo-pkg", "2.0rc1", "source"),  # legacy name
-        ("demo-pkg-1.0.post1.tar.gz", "sdist", "demo-pkg", "1.0.post1", "source"),
+        ("demo_pkg-1.0.post1.tar.gz", "sdist", "demo-pkg", "1.0.post1", "source"),
         ("demo-1.0.zip", "sdist", "demo", "1.0", "source"),
         ("demo-1.0-py3-none-any.whl", "bdist_wheel", "demo", "1.0", "py3"),
         ("demo-1.0-py2.py3-none-any.whl", "bdist_wheel", "demo", "1.0", "py2.py3"),
@@ -51,6 +50,19 @@ def test_parse_filename(filename, packagetype, name, version, python_version):
         ("demo-one.tar.gz", "Invalid sdist filename"),
         ("demo-1.0.whl", "Invalid wheel filename 'demo-1.0.whl'"),
         ("demo-x.y-py3-none-any.whl", "Invalid wheel filename"),
+        # One distribution, one filename: only the canonical spelling.
+        ("Demo.Pkg-2.0rc1.tar.gz", "use its canonical spelling 'demo_pkg-2.0rc1.tar.gz'"),
+        ("demo-pkg-1.0.post1.tar.gz", "use its canonical spelling 'demo_pkg-1.0.post1.tar.gz'"),
+        ("Demo-1.0-py3-none-any.whl", "use its canonical spelling 'demo-1.0-py3-none-any.whl'"),
+        ("demo-01.0-py3-none-any.whl", "use its canonical spelling 'demo-1.0-py3-none-any.whl'"),
+        ("demo-v1.0-py3-none-any.whl", "use its canonical spelling 'demo-1.0-py3-none-any.whl'"),
+        ("demo-1.0post1-py3-none-any.whl", "canonical spelling 'demo-1.0.post1-py3-none-any.whl'"),
+        ("demo-1.0-py3.py3-none-any.whl", "the tags 'py3.py3' must be lower-case"),
+        ("demo-1.0-PY3-none-any.whl", "the tags 'PY3' must be lower-case"),
+        ("demo-1.0-py3-none-any .whl", "the tags 'any ' must be lower-case"),
+        ("demo-1.0-py3-none-\x00any.whl", "Invalid wheel filename"),
+        ("dem\u043e-1.0-py3-none-any.whl", "the name must be ASCII"),
+        ("d" * 250 + "-1.0.tar.gz", "is longer than 255 bytes"),
     ],
 )
 def test_parse_filename_rejects(filename, message):
