@@ -61,13 +61,18 @@ class ProjectResource(Resource):
 
 class UploadTarget(ProjectResource):
     """A project an upload goes to, or one the upload is about to create
-    (``project`` None); its ACL names who may upload."""
+    (``project`` None); its ACL names who may upload, as ``session`` reads
+    the roles."""
+
+    def __init__(self, request, name, parent, project, session):
+        super().__init__(request, name, parent, project)
+        self.session = session
 
     @property
     def __acl__(self):
         if self.project is None:
             return [(Allow, Authenticated, Permission.UPLOAD)]
-        roles = self.request.dbsession.execute(
+        roles = self.session.execute(
             select(Role.user_id, Role.role_name).where(Role.project_id == self.project.id)
         ).all()
         return [
@@ -172,13 +177,22 @@ class LegacyUpload(Resource):
     """``/legacy/``: the upload API of twine, uv, poetry, pdm and distutils."""
 
     def project(self, normalized_name):
-        """The UploadTarget an upload is authorized against."""
+        """The UploadTarget an upload is authorized against, locked in the
+        upload's transaction."""
         project = find_project(self.request.dbsession, normalized_name)
         return self.target(project, normalized_name)
 
+    def project_as_read(self, normalized_name):
+        """The UploadTarget as the read connection sees it: no lock, no
+        write transaction, so an upload can be refused before its archive
+        is opened, and authorized again under the lock afterwards."""
+        session = self.request.read_session
+        project = find_project(session, normalized_name, lock=False)
+        return UploadTarget(self.request, normalized_name, self, project, session)
+
     def target(self, project, normalized_name=None):
         name = normalized_name or project.normalized_name
-        return UploadTarget(self.request, name, self, project)
+        return UploadTarget(self.request, name, self, project, self.request.dbsession)
 
 
 CONTAINERS = {

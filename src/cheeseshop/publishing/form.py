@@ -126,7 +126,7 @@ def _check_filename(getall, parsed, metadata):
             f"{packaging.utils.canonicalize_name(metadata.name).replace('-', '_')!r}: "
             f"{filename!r} belongs to another project."
         )
-    if parsed.version != metadata.version:
+    if str(parsed.version) != str(metadata.version):  # 1.0.0 is 1.0, but not its filename
         raise UploadRejected(
             f"Version in filename should be {str(metadata.version)!r} not {str(parsed.version)!r}."
         )

@@ -145,6 +145,8 @@ def _read_urlencoded(stream, content_length, limits):
                 status=413,
             )
     reader = _Reader(limits)
+    if data.count(b"&") + 1 > limits.max_fields:
+        raise UploadRejected(f"Too many form fields: the limit is {limits.max_fields}.", status=413)
     try:
         pairs = urllib.parse.parse_qsl(
             bytes(data).decode("ascii"),

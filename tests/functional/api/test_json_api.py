@@ -95,17 +95,9 @@ def published(testapp, alice):
     ]
     contents = {}
     for version, kind, fields in uploads:
-        filename, content = factories.distribution("Demo.Pkg", version, kind)
-        upload(
-            testapp,
-            alice,
-            "Demo.Pkg",
-            version,
-            filename=filename,
-            content=content,
-            summary=f"Demo {version}",
-            **fields,
-        )
+        fields["summary"] = f"Demo {version}"
+        filename, content = factories.distribution("Demo.Pkg", version, kind, **fields)
+        upload(testapp, alice, "Demo.Pkg", version, filename=filename, content=content, **fields)
         contents[filename] = content
     return contents
 

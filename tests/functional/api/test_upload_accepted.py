@@ -26,8 +26,9 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
         "legacy",
         "0.1",
         metadata_version="1.1",
+        summary="An old package",
         author="UNKNOWN",
-        classifier="Programming Language :: Python :: 3",
+        classifiers="Programming Language :: Python :: 3",
     )
     content = factories.sdist("legacy", "0.1", pkg_info=pkg_info)
     params = [
@@ -70,11 +71,7 @@ def test_metadata_1_0_form_as_distutils_sends_it(testapp, alice):
 
 
 def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, alice):
-    content = factories.wheel("modern", "2.0")
-    params, files = upload_form("modern", "2.0", factories.wheel_filename("modern", "2.0"), content)
-    params = with_fields(
-        params,
-        metadata_version="2.4",
+    fields = dict(
         license_expression="MIT OR Apache-2.0",
         license_file=["LICENSE", "licenses/NOTICE"],
         project_urls=[
@@ -87,7 +84,10 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
         requires_python=">=3.9",
         keywords="one, two",
     )
-    post_form(testapp, alice, params, files)
+    metadata = factories.metadata_text("modern", "2.0", metadata_version="2.4", **fields)
+    content = factories.wheel("modern", "2.0", metadata=metadata)
+    params, files = upload_form("modern", "2.0", factories.wheel_filename("modern", "2.0"), content)
+    post_form(testapp, alice, with_fields(params, metadata_version="2.4", **fields), files)
     shown = info(testapp, "modern")
     assert shown["license_expression"] == "MIT OR Apache-2.0"
     assert shown["license_files"] == ["LICENSE", "licenses/NOTICE"]
@@ -103,7 +103,10 @@ def test_metadata_2_4_with_license_expression_urls_extras_and_dynamic(testapp, a
 
 
 def test_metadata_2_5_with_import_names(testapp, alice):
-    content = factories.wheel("importable", "1.0")
+    metadata = factories.metadata_text(
+        "importable", "1.0", metadata_version="2.5", import_name=["importable", "importable.sub"]
+    )
+    content = factories.wheel("importable", "1.0", metadata=metadata)
     params, files = upload_form(
         "importable", "1.0", factories.wheel_filename("importable", "1.0"), content
     )

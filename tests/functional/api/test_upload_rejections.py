@@ -31,7 +31,11 @@ def assert_rejected(testapp, credentials, snapshot, cases, status=400):
 
 
 def wheel_case(label, name, version, filename=None, content=None, expected=(), **fields):
-    content = factories.wheel(name, version) if content is None else content
+    """A case whose form says ``fields``; so does the wheel's METADATA unless
+    ``content`` is given."""
+    if content is None:
+        metadata = factories.metadata_text(name, version, **fields)
+        content = factories.wheel(name, version, metadata=metadata)
     params, files = upload_form(
         name, version, filename or factories.wheel_filename(name, version), content
     )
@@ -290,7 +294,7 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
                 "demo",
                 "1.0",
                 content=b"this is not a zip archive" * 10,
-                expected=["demo-1.0-py3-none-any.whl is not a zip archive"],
+                expected=["'demo-1.0-py3-none-any.whl': not a zip archive"],
             ),
             wheel_case(
                 "no METADATA",
@@ -302,7 +306,7 @@ def test_archive_that_disagrees_with_the_form_or_is_broken(testapp, alice, snaps
             (
                 "sdist that is not a tar.gz",
                 *upload_form("demo", "1.0", "demo-1.0.tar.gz", b"plain text, not gzip" * 10),
-                ["demo-1.0.tar.gz is not a valid archive"],
+                ["'demo-1.0.tar.gz': not a valid .tar.gz"],
             ),
             (
                 "sdist without PKG-INFO",
