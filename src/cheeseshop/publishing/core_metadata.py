@@ -134,6 +134,10 @@ def _validated(raw, what="metadata"):
     except ExceptionGroup as group:
         messages = "; ".join(_describe(exc) for exc in group.exceptions)
         raise InvalidDistribution(f"Invalid {what}: {messages}") from group
+    except (ValueError, TypeError) as exc:
+        # packaging lets the email module's own errors through (a line
+        # break in Description-Content-Type, say).
+        raise InvalidDistribution(f"Invalid {what}: {_describe(exc)}") from exc
 
 
 def _describe(exc):

@@ -25,8 +25,11 @@ def parse_content_type(value):
     if not value:
         return RST, {}
     message = email.message.EmailMessage()
-    message["Content-Type"] = value
-    return message.get_content_type(), dict(message["Content-Type"].params)
+    try:
+        message["Content-Type"] = value
+        return message.get_content_type(), dict(message["Content-Type"].params)
+    except (ValueError, TypeError, IndexError) as exc:  # line breaks, junk
+        raise ReadmeError(f"Invalid description_content_type {value[:100]!r}.") from exc
 
 
 def check_content_type(value):
