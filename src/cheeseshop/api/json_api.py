@@ -4,13 +4,15 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from cheeseshop.rendering import project_json
-from cheeseshop.security.permissions import Permission
 from cheeseshop.api.resources import JsonProject, JsonRelease
 from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
+from cheeseshop.rendering import project_json
+from cheeseshop.security.permissions import Permission
 
 
 def _respond(request, project, cache_key, render):
+    if request.subpath:  # /pypi/<project>/json/<anything>: no such document
+        raise HTTPNotFound()
     etag = check_serial(request, project.last_serial, "json-api")
     page = request.page_cache.get_or_render(cache_key, render)
     if page is None:
@@ -20,7 +22,9 @@ def _respond(request, project, cache_key, render):
     return set_serial_headers(response, project.last_serial, etag)
 
 
-@view_config(context=JsonProject, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD"))
+@view_config(
+    context=JsonProject, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD")
+)
 def project_json_view(request):
     project = request.context.project
     base, files = request.application_url + "/", files_url(request)
@@ -32,7 +36,9 @@ def project_json_view(request):
     )
 
 
-@view_config(context=JsonRelease, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD"))
+@view_config(
+    context=JsonRelease, name="json", permission=Permission.VIEW, request_method=("GET", "HEAD")
+)
 def release_json_view(request):
     project, release = request.context.project, request.context.release
     base, files = request.application_url + "/", files_url(request)
@@ -40,5 +46,7 @@ def release_json_view(request):
         request,
         project,
         ("json", project.id, release.id, project.last_serial, files, base),
-        lambda: project_json.release_document(request.read_connection, project, release, files, base),
+        lambda: project_json.release_document(
+            request.read_connection, project, release, files, base
+        ),
     )

@@ -4,11 +4,12 @@ from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.api.resources import SimpleIndex, SimpleProject
+from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
 from cheeseshop.catalog import journal
 from cheeseshop.rendering import simple_index
+from cheeseshop.resources import location
 from cheeseshop.security.permissions import Permission
-from cheeseshop.api.resources import SimpleIndex, SimpleProject
-from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers
 
 
 def negotiate(request):
@@ -16,17 +17,27 @@ def negotiate(request):
     wanted = request.params.get("format")
     if wanted:
         if wanted not in simple_index.MEDIA_TYPES:
-            raise error(406, f"Unsupported format {wanted!r}; use one of {', '.join(simple_index.OFFERS)}.")
+            raise error(
+                406,
+                f"Unsupported format {shown(wanted)}; use one of {', '.join(simple_index.OFFERS)}.",
+            )
         return simple_index.MEDIA_TYPES[wanted]
     if "Accept" not in request.headers:
         return simple_index.HTML
     offers = request.accept.acceptable_offers(simple_index.OFFERS)
     if not offers:
-        raise error(406, f"None of the media types in Accept is served; use one of {', '.join(simple_index.OFFERS)}.")
+        raise error(
+            406,
+            f"None of the media types in Accept is served; use one of {', '.join(simple_index.OFFERS)}.",
+        )
     return simple_index.MEDIA_TYPES[offers[0][0]]
 
 
-VARIANTS = {simple_index.HTML: "html", simple_index.V1_HTML: "v1-html", simple_index.V1_JSON: "v1-json"}
+VARIANTS = {
+    simple_index.HTML: "html",
+    simple_index.V1_HTML: "v1-html",
+    simple_index.V1_JSON: "v1-json",
+}
 
 
 def _variant(media_type):
@@ -36,13 +47,12 @@ def _variant(media_type):
 def _require_trailing_slash(request):
     # PEP 503: every URL ends in "/"; relative links break without it.
     if not request.path_info.endswith("/"):
-        location = request.script_name + request.path_info + "/"
-        if request.query_string:
-            location += "?" + request.query_string
-        raise HTTPMovedPermanently(location=location)
+        raise HTTPMovedPermanently(location=location(request, request.path_info + "/"))
 
 
-@view_config(context=SimpleIndex, name="", permission=Permission.VIEW, request_method=("GET", "HEAD"))
+@view_config(
+    context=SimpleIndex, name="", permission=Permission.VIEW, request_method=("GET", "HEAD")
+)
 def simple_root(request):
     _require_trailing_slash(request)
     media_type = negotiate(request)
@@ -50,7 +60,9 @@ def simple_root(request):
     etag = check_serial(request, serial, _variant(media_type))
     cache_key = ("root", serial, media_type)
     page = request.page_cache.get(cache_key)
-    response = Response(content_type=media_type, charset="utf-8" if media_type == simple_index.HTML else None)
+    response = Response(
+        content_type=media_type, charset="utf-8" if media_type == simple_index.HTML else None
+    )
     if page is not None:
         response.body = page
     else:
@@ -85,7 +97,9 @@ def _stream_root(request, media_type, serial, cache_key):
     return generate()
 
 
-@view_config(context=SimpleProject, name="", permission=Permission.VIEW, request_method=("GET", "HEAD"))
+@view_config(
+    context=SimpleProject, name="", permission=Permission.VIEW, request_method=("GET", "HEAD")
+)
 def simple_project(request):
     _require_trailing_slash(request)
     project = request.context.project
