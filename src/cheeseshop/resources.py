@@ -3,11 +3,26 @@
 Each surface adds its containers with ``config.add_url_container(name,
 factory)`` (``simple``, ``pypi``, ``packages``, ``legacy``: see
 :mod:`cheeseshop.api.resources`); below them, contexts carry their ``__acl__``.
+
+A GET or HEAD whose path traversal reads differently than it is spelled
+(``//``, ``.`` or ``..`` segments, a project name not in normal form) is
+redirected once, at the root, to the one spelling: caches and clients then
+see one URL per page, and relative links resolve as intended.
 """
 
+from urllib.parse import quote
+
 from pyramid.authorization import Allow, Everyone
+from pyramid.httpexceptions import HTTPMovedPermanently
+from pyramid.traversal import split_path_info
 
 from cheeseshop.security.permissions import Permission
+
+# What a path (RFC 3986 pchar and "/") may carry unescaped, "%" aside: every
+# other byte, control characters and non-ASCII included, is percent-encoded.
+PATH_SAFE = "/!$&'()*+,;=:@~"
+# A query string is passed on as received: its escapes stay ("%" is safe).
+QUERY_SAFE = PATH_SAFE + "?%"
 
 
 class Resource:
@@ -25,6 +40,7 @@ class Root(Resource):
 
     def __getitem__(self, name):
         container = self.request.registry[CONTAINERS][name]
+        redirect_to_canonical(self.request, getattr(container, "canonical_segments", None))
         return container(self.request, name, self)
 
 
@@ -36,8 +52,49 @@ def root_factory(request):
 
 
 def add_url_container(config, name, factory):
-    """Serve ``/<name>/...`` by traversing ``factory(request, name, root)``."""
+    """Serve ``/<name>/...`` by traversing ``factory(request, name, root)``.
+
+    ``factory.canonical_segments(segments)``, if the factory has it, returns
+    the path's segments (a list, the container's name first) spelled as the
+    container wants them; a GET or HEAD spelled otherwise is redirected."""
     config.registry.setdefault(CONTAINERS, {})[name] = factory
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    # WSGI strings carry the bytes received as Latin-1 code points.
+    return value.encode("latin-1", "replace")
+
+
+def location(request, path: str) -> str:
+    """A Location for ``path`` (decoded, as ``request.path_info`` is) under
+    this application, with the request's query string: percent-encoded
+    ASCII, so no header can carry a control character or a byte beyond
+    Latin-1 whatever the client sent."""
+    environ = request.environ
+    url = quote(_wsgi_bytes(environ.get("SCRIPT_NAME", "")), safe=PATH_SAFE)
+    url += quote(path.encode("utf-8", "replace"), safe=PATH_SAFE)
+    query = environ.get("QUERY_STRING", "")
+    if query:
+        url += "?" + quote(_wsgi_bytes(query), safe=QUERY_SAFE)
+    return url
+
+
+def redirect_to_canonical(request, canonical_segments=None):
+    """Raise a 301 to the path traversal reads when the request spells it
+    otherwise: empty, ``.`` and ``..`` segments dropped, and
+    ``canonical_segments(segments)`` applied. GET and HEAD only: a
+    redirected POST would lose its body."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    path = request.path_info
+    segments = list(split_path_info(path))
+    if canonical_segments is not None:
+        segments = canonical_segments(segments)
+    wanted = "/" + "/".join(segments)
+    if segments and path.endswith("/"):
+        wanted += "/"
+    if wanted != path:
+        raise HTTPMovedPermanently(location=location(request, wanted))
 
 
 def includeme(config):

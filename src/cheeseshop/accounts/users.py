@@ -16,6 +16,8 @@ _hasher = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=
 # And at most two at a time per process: eight upload threads hashing at once
 # would add 150 MiB to the server's peak memory for no gain on two cores.
 _hashing = threading.BoundedSemaphore(2)
+_verifications = 0
+_counting = threading.Lock()
 USERNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 
 
@@ -81,8 +83,17 @@ def authenticate(dbsession, username, password) -> User | None:
     return user
 
 
+def password_verifications() -> int:
+    """How many argon2 verifications this process has run since it started:
+    what password checks cost, for metrics and for the login limits' tests."""
+    return _verifications
+
+
 def _verify(password_hash, password) -> bool:
+    global _verifications
     with _hashing:
+        with _counting:
+            _verifications += 1
         try:
             return _hasher.verify(password_hash, password)
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):

@@ -58,6 +58,8 @@ def download(request):
         # Presigned URLs expire: nobody may keep the redirect for long.
         raise HTTPFound(location=direct, headers={"Cache-Control": "private, max-age=60"})
     try:
+        # The size first: a stream opened is a stream to close.
+        size = storage.size(context.key) if context.metadata else context.file.size
         stream = storage.open(context.key)
     except NotFound:
         raise HTTPNotFound(f"{context.file.filename} is missing from storage") from None
@@ -66,12 +68,8 @@ def download(request):
         content_type="text/plain" if context.metadata else "application/octet-stream",
         conditional_response=True,
     )
-    if context.metadata:
-        response.content_length = storage.size(context.key)
-        response.etag = context.file.metadata_sha256
-    else:
-        response.content_length = context.file.size
-        response.etag = context.file.sha256_digest
+    response.content_length = size
+    response.etag = context.file.metadata_sha256 if context.metadata else context.file.sha256_digest
     response.cache_control = FOREVER
     response.accept_ranges = "bytes"
     return response

@@ -11,6 +11,8 @@ from cheeseshop.security.permissions import Permission
 
 
 def _respond(request, project, cache_key, render):
+    if request.subpath:  # /pypi/<project>/json/<anything>: no such document
+        raise HTTPNotFound()
     etag = check_serial(request, project.last_serial, "json-api")
     page = request.page_cache.get_or_render(cache_key, render)
     if page is None:

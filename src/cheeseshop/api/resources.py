@@ -1,14 +1,17 @@
 """Traversal of the machine protocols: ``simple``, ``pypi``, ``packages``,
 ``legacy``.
 
-A project name that is not in PEP 503 normal form is redirected (301) here,
-once, for every view beneath it; a missing project is a KeyError, which
-Pyramid turns into 404.
+A project name that is not in PEP 503 normal form is redirected (301) once,
+at the root (see :func:`cheeseshop.resources.redirect_to_canonical`), for
+every view beneath it; a missing project is a KeyError, which Pyramid turns
+into 404. So is a segment that cannot name anything stored (not a project
+name, a version or a file name): it is refused before any query.
 """
+
+import re
 
 import packaging.utils
 from pyramid.authorization import Allow, Authenticated
-from pyramid.httpexceptions import HTTPMovedPermanently
 from sqlalchemy import select
 
 from cheeseshop.accounts.roles import RoleName
@@ -30,25 +33,49 @@ def _project(request, normalized_name):
     return project
 
 
-def _redirect_to_normal_form(request, name, depth):
-    """301 to the same URL with the project segment normalized."""
-    normalized = packaging.utils.canonicalize_name(name, validate=False)
-    if normalized == name:
-        return
-    segments = request.path_info.split("/")
-    segments[depth] = normalized
-    location = request.script_name + "/".join(segments)
-    if request.query_string:
-        location += "?" + request.query_string
-    raise HTTPMovedPermanently(location=location)
+# A project name as uploads accept it (PEP 508), and no longer than its column.
+PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+MAX_NAME = 200
+MAX_VERSION = 100  # the releases' version columns
+MAX_KEY = 400 + len(keys.METADATA_SUFFIX)  # the files' path column, and .metadata
+
+
+def is_project_name(name):
+    return len(name) <= MAX_NAME and PROJECT_NAME.fullmatch(name) is not None
+
+
+def _plain(segment, limit):
+    """Whether a segment could be part of anything stored: printable ASCII
+    (no NUL, CR or LF, which PostgreSQL or a header would refuse), and not
+    longer than the column it is looked up in."""
+    return len(segment) <= limit and segment.isascii() and segment.isprintable()
+
+
+def _project_in_normal_form(segments):
+    """``canonical_segments`` of the project containers: the project segment
+    in PEP 503 normal form. A segment that is no project name stays as it
+    is, to be a 404: no redirect spells it anew."""
+    if len(segments) > 1 and is_project_name(segments[1]):
+        segments[1] = packaging.utils.canonicalize_name(segments[1])
+    return segments
+
+
+def _project_segment(request, name):
+    """The project a path segment names, or KeyError. A GET or HEAD reaches
+    this with the name in normal form (the root redirected it); any other
+    method with a name spelled otherwise finds nothing."""
+    if not is_project_name(name) or packaging.utils.canonicalize_name(name) != name:
+        raise KeyError(name)
+    return _project(request, name)
 
 
 class SimpleIndex(Resource):
     """``/simple/``: every project."""
 
+    canonical_segments = staticmethod(_project_in_normal_form)
+
     def __getitem__(self, name):
-        _redirect_to_normal_form(self.request, name, depth=2)
-        return SimpleProject(self.request, name, self, _project(self.request, name))
+        return SimpleProject(self.request, name, self, _project_segment(self.request, name))
 
 
 class ProjectResource(Resource):
@@ -89,9 +116,10 @@ class SimpleProject(ProjectResource):
 class JsonIndex(Resource):
     """``/pypi/``: the JSON API."""
 
+    canonical_segments = staticmethod(_project_in_normal_form)
+
     def __getitem__(self, name):
-        _redirect_to_normal_form(self.request, name, depth=2)
-        return JsonProject(self.request, name, self, _project(self.request, name))
+        return JsonProject(self.request, name, self, _project_segment(self.request, name))
 
 
 class JsonProject(ProjectResource):
@@ -100,7 +128,12 @@ class JsonProject(ProjectResource):
     def __getitem__(self, version):
         if version == "json":
             raise KeyError(version)  # the view name, not a version
-        canonical = packaging.utils.canonicalize_version(version)
+        if not _plain(version, MAX_VERSION):
+            raise KeyError(version)
+        try:
+            canonical = packaging.utils.canonicalize_version(version)
+        except ValueError:  # e.g. a number past int()'s digit limit
+            raise KeyError(version) from None
         release = self.request.read_connection.execute(
             select(RELEASES).where(
                 RELEASES.c.project_id == self.project.id,
@@ -127,6 +160,8 @@ class Packages(Resource):
         self.segments = segments
 
     def __getitem__(self, segment):
+        if not _plain(segment, MAX_KEY):
+            raise KeyError(segment)
         segments = self.segments + (segment,)
         if len(segments) < keys.SEGMENTS:
             return Packages(self.request, segment, self, segments)
@@ -146,6 +181,8 @@ class DistributionFile(Resource):
 
     @classmethod
     def find(cls, request, name, parent, key):
+        if len(key) > MAX_KEY:
+            raise KeyError(name)
         metadata = keys.is_metadata_key(key)
         path = keys.file_key_of(key)
         row = request.read_connection.execute(

@@ -4,14 +4,40 @@ import zlib
 
 from pyramid.httpexceptions import HTTPNotModified, exception_response
 
+# A status line is read with line limits (http.client: 64 KiB; a proxy's
+# header buffer: 4 KiB) and shown to people: a reason phrase stays well below
+# both, long enough for any message of ours whole.
+REASON_MAX = 512
+
+
+def reason_phrase(message: str, limit: int = REASON_MAX) -> str:
+    """``message`` as an HTTP reason phrase: one line of printable Latin-1
+    (what RFC 9112 lets a status line carry), at most ``limit`` characters.
+    Anything else (control characters, CR/LF, characters beyond Latin-1)
+    becomes "?"; whitespace runs become one space."""
+    text = " ".join(message.split())
+    text = "".join(c if " " <= c <= "~" or "\xa0" <= c <= "\xff" else "?" for c in text)
+    if len(text) > limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A value a client sent, for quoting in a message: escaped to ASCII,
+    and only its first ``limit`` characters."""
+    if len(value) <= limit:
+        return ascii(value)
+    return f"{ascii(value[:limit])}... ({len(value)} characters)"
+
 
 def error(status: int, message: str, **kw):
     """An HTTP error whose status line carries ``message``, as pypi.org's
-    do: twine, uv and distutils print the reason phrase to the user."""
+    do: twine, uv and distutils print the reason phrase to the user.
+
+    The status line gets a safe :func:`reason_phrase` of the message; the
+    body carries the whole message."""
     exc = exception_response(status, detail=message, **kw)
-    reason = " ".join(message.split())  # one line
-    reason = reason.encode("latin-1", "replace").decode("latin-1")
-    exc.status = f"{status} {reason}"
+    exc.status = f"{status} {reason_phrase(message) or exc.title}"
     exc.content_type = "text/plain"
     exc.text = message + "\n"
     return exc

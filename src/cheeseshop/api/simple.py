@@ -5,9 +5,10 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from cheeseshop.api.resources import SimpleIndex, SimpleProject
-from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers
+from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
 from cheeseshop.catalog import journal
 from cheeseshop.rendering import simple_index
+from cheeseshop.resources import location
 from cheeseshop.security.permissions import Permission
 
 
@@ -17,7 +18,8 @@ def negotiate(request):
     if wanted:
         if wanted not in simple_index.MEDIA_TYPES:
             raise error(
-                406, f"Unsupported format {wanted!r}; use one of {', '.join(simple_index.OFFERS)}."
+                406,
+                f"Unsupported format {shown(wanted)}; use one of {', '.join(simple_index.OFFERS)}.",
             )
         return simple_index.MEDIA_TYPES[wanted]
     if "Accept" not in request.headers:
@@ -45,10 +47,7 @@ def _variant(media_type):
 def _require_trailing_slash(request):
     # PEP 503: every URL ends in "/"; relative links break without it.
     if not request.path_info.endswith("/"):
-        location = request.script_name + request.path_info + "/"
-        if request.query_string:
-            location += "?" + request.query_string
-        raise HTTPMovedPermanently(location=location)
+        raise HTTPMovedPermanently(location=location(request, request.path_info + "/"))
 
 
 @view_config(

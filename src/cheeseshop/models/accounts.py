@@ -1,6 +1,6 @@
 import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cheeseshop.models.meta import Base
@@ -35,3 +35,29 @@ class Role(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     project: Mapped["Project"] = relationship(back_populates="roles")  # noqa: F821
+
+
+class LoginFailure(Base):
+    """A password check that failed: the username as typed (it may name
+    nobody), the client's address, when. Rows older than
+    ``cheeseshop.login.failure_window`` no longer count and are deleted as
+    new failures come in (:mod:`cheeseshop.accounts.login_limits`)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        # The two limits: failures of one username, failures from one address,
+        # both within the window (newest first).
+        Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        Index("ix_login_failures_address_failed_at", "address", "failed_at"),
+    )
+
+    # 64 bits: an attack recording hundreds of failures a second would use up
+    # 32-bit ids within months. SQLite's rowid is 64 bits anyway.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(100))
+    # Indexed on its own too, for deleting the expired rows of every key.
+    failed_at: Mapped[datetime.datetime] = mapped_column(default=utcnow, index=True)
+
+
+LOGIN_FAILURES = LoginFailure.__table__

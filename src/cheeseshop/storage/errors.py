@@ -2,6 +2,11 @@ class StorageError(Exception):
     """A backend failed; the message says which key and why."""
 
 
+class StorageFull(StorageError):
+    """No room left (a full disk, an exhausted quota): nothing was stored
+    under the key, and no partial write was left behind."""
+
+
 class NotFound(StorageError, KeyError):
     """No bytes are stored under the key."""
 

@@ -1,15 +1,36 @@
 """Files in a folder: ``cheeseshop.storage.path``."""
 
+import contextlib
+import errno
 import os
 import tempfile
 
 from zope.interface import implementer
 
-from .errors import NotFound, StorageError
+from .errors import NotFound, StorageError, StorageFull
 from .interfaces import IFileStorage
 from .keys import check_key
 
 CHUNK_SIZE = 1024 * 1024
+# A full disk, or the user's quota on it.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextlib.contextmanager
+def _failing_as_storage(key, doing):
+    """The folder's failures as StorageErrors (StorageFull when there is no
+    room): the request fails in its class, and says which key and why."""
+    try:
+        yield
+    except OSError as exc:
+        cls = StorageFull if exc.errno in NO_ROOM else StorageError
+        raise cls(f"{key}: cannot {doing} ({exc.strerror or exc})") from exc
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @implementer(IFileStorage)
@@ -42,41 +63,76 @@ class FilesystemStorage:
     def store(self, key, fileobj, size, content_type="application/octet-stream"):
         path = self._path(key)
         folder = os.path.dirname(path)
-        os.makedirs(folder, exist_ok=True)
-        # Write beside the target and rename: readers see all or nothing.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        tmp = None
         try:
-            with os.fdopen(fd, "wb") as out:
-                written = 0
-                while chunk := fileobj.read(CHUNK_SIZE):
-                    out.write(chunk)
-                    written += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            # mkstemp makes files only their owner may read; a web server
-            # serving the folder directly must be able to as well.
-            os.chmod(tmp, 0o644)
-            if written != size:
-                raise StorageError(f"{key}: expected {size} bytes, the stream gave {written}")
-            os.replace(tmp, path)
-        except BaseException:
+            # Write beside the target and rename: readers see all or nothing.
+            with _failing_as_storage(key, "create a file in its folder"):
+                fd, tmp = self._temporary_file(folder)
             try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+                written = 0
+                # A failing read is the stream's (a client gone): raised as is.
+                while chunk := fileobj.read(CHUNK_SIZE):
+                    with _failing_as_storage(key, "write"):
+                        _write_all(fd, chunk)
+                    written += len(chunk)
+                if written != size:
+                    raise StorageError(f"{key}: expected {size} bytes, the stream gave {written}")
+                with _failing_as_storage(key, "write"):
+                    os.fsync(fd)
+            finally:
+                with _failing_as_storage(key, "write"):
+                    os.close(fd)
+            with _failing_as_storage(key, "write"):
+                # mkstemp makes files only their owner may read; a web server
+                # serving the folder directly must be able to as well.
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+        except BaseException:
+            # Nothing left behind: neither the partial file nor the folders
+            # made for it.
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+            self._prune(folder)
             raise
+
+    def _temporary_file(self, folder):
+        # Another store's failure, or a delete, may prune the folder between
+        # makedirs and mkstemp: make it again.
+        for attempt in range(3):
+            os.makedirs(folder, exist_ok=True)
+            try:
+                return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+
+    def _prune(self, folder):
+        """Remove the emptied hash folders from ``folder`` up, never the root."""
+        while folder != self.root and folder.startswith(self.root + os.sep):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
 
     def open(self, key):
         try:
             return open(self._path(key), "rb")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise NotFound(key) from exc
+        except OSError as exc:  # e.g. out of file descriptors: try again later
+            raise StorageError(f"{key}: cannot open ({exc.strerror or exc})") from exc
 
     def size(self, key):
         try:
             return os.stat(self._path(key)).st_size
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise NotFound(key) from exc
+        except OSError as exc:
+            raise StorageError(f"{key}: cannot read its size ({exc.strerror or exc})") from exc
 
     def delete(self, key):
         path = self._path(key)
@@ -84,14 +140,7 @@ class FilesystemStorage:
             os.unlink(path)
         except FileNotFoundError:
             return
-        # Prune the emptied hash folders, never the root.
-        folder = os.path.dirname(path)
-        while folder != self.root:
-            try:
-                os.rmdir(folder)
-            except OSError:
-                break
-            folder = os.path.dirname(folder)
+        self._prune(os.path.dirname(path))
 
     def exists(self, key):
         return os.path.isfile(self._path(key))

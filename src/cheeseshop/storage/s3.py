@@ -16,7 +16,7 @@ from zope.interface import implementer
 
 from cheeseshop.settings import parse_whole_number
 
-from .errors import NotFound, StorageError
+from .errors import NotFound, StorageError, StorageFull
 from .interfaces import IFileStorage
 from .keys import check_key
 from .streams import RemoteReadStream
@@ -59,6 +59,21 @@ class _CountingReader:
 def _is_missing(exc):
     code = exc.response.get("Error", {}).get("Code", "")
     return code in ("404", "NoSuchKey", "NotFound")
+
+
+# What S3-compatible servers answer when they have no room: MinIO's full
+# drives, Ceph RGW's and others' exhausted quotas.
+NO_ROOM_CODES = frozenset({"XMinioStorageFull", "QuotaExceeded", "InsufficientStorage", "507"})
+
+
+def _store_error(key, exc):
+    """A failed upload_fileobj as a StorageError: StorageFull when the server
+    has no room."""
+    code = ""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+    cls = StorageFull if code in NO_ROOM_CODES else StorageError
+    return cls(f"{key}: {exc}")
 
 
 @implementer(IFileStorage)
@@ -150,11 +165,11 @@ class S3Storage:
                 Config=TRANSFER,
             )
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise StorageError(f"{key}: {exc}") from exc
+            raise _store_error(key, exc) from exc
         if reader.count != size:
             # The object is complete as far as S3 knows, but not what we
             # were promised: take it back before anyone reads it.
-            self.client.delete_object(Bucket=self.bucket, Key=s3_key)
+            self.delete(key)
             raise StorageError(f"{key}: expected {size} bytes, the stream gave {reader.count}")
 
     def open(self, key):
@@ -190,11 +205,15 @@ class S3Storage:
     def url(self, key, request):
         if self.redirect != "presigned":
             return None
-        return self.client.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": self._key(key)},
-            ExpiresIn=self.url_expires,
-        )
+        try:
+            return self.client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self._key(key)},
+                ExpiresIn=self.url_expires,
+            )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            # e.g. no credentials to sign with
+            raise StorageError(f"{key}: cannot sign a URL: {exc}") from exc
 
     def keys(self):
         paginator = self.client.get_paginator("list_objects_v2")

@@ -14,14 +14,14 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-odd_text = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
-)
+odd_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 name_like = st.one_of(
     st.sampled_from(["demo", "Demo.Pkg", "demo_pkg", "-demo-", "d" * 250, "dem\u043e"]), odd_text
 )
 version_like = st.one_of(
-    st.sampled_from(["1.0", "01.0", "v1.0", "1.0.post1", "1.0+local", "1" + ".0" * 60, "1.0 final"]),
+    st.sampled_from(
+        ["1.0", "01.0", "v1.0", "1.0.post1", "1.0+local", "1" + ".0" * 60, "1.0 final"]
+    ),
     odd_text,
 )
 filename_like = st.one_of(
@@ -29,15 +29,33 @@ filename_like = st.one_of(
         lambda n, v, tags, ext: f"{n}-{v}{tags}{ext}",
         name_like,
         version_like,
-        st.sampled_from(["", "-py3-none-any", "-py3.py3-none-any", "-PY3-none-any", "-1-py3-none-any"]),
+        st.sampled_from(
+            ["", "-py3-none-any", "-py3.py3-none-any", "-PY3-none-any", "-1-py3-none-any"]
+        ),
         st.sampled_from([".whl", ".tar.gz", ".zip", ".exe", ""]),
     ),
     odd_text,
 )
 field_names = st.sampled_from(
-    ["summary", "description", "description_content_type", "requires_dist", "requires_python",
-     "classifiers", "project_urls", "keywords", "license", "metadata_version", "filetype",
-     "author_email", "dynamic", "provides_extra", "sha256_digest", ":action", "protocol_version"]
+    [
+        "summary",
+        "description",
+        "description_content_type",
+        "requires_dist",
+        "requires_python",
+        "classifiers",
+        "project_urls",
+        "keywords",
+        "license",
+        "metadata_version",
+        "filetype",
+        "author_email",
+        "dynamic",
+        "provides_extra",
+        "sha256_digest",
+        ":action",
+        "protocol_version",
+    ]
 )
 
 
