@@ -8,6 +8,8 @@ fields are kept in memory only up to their limits.
 """
 
 import dataclasses
+import itertools
+import re
 import tempfile
 import urllib.parse
 
@@ -165,6 +167,33 @@ def _read_urlencoded(stream, content_length, limits):
 
 
 def _read_multipart(stream, boundary, content_length, limits):
+    chunks = _chunks(stream, content_length)
+    first = next(chunks, b"")
+    if first.startswith(b"\n--" + boundary.encode("latin-1")):
+        # distutils' register writes its form with bare LF line ends (upload
+        # uses CRLF): small, without a file, so it is read whole (within the
+        # form's limit) and given the CRLFs the parser expects.
+        return _read_lf_multipart(first, chunks, boundary, limits)
+    return _parse_multipart(itertools.chain([first], chunks), boundary, content_length, limits)
+
+
+def _read_lf_multipart(first, chunks, boundary, limits):
+    data = bytearray(first)
+    for chunk in chunks:
+        data += chunk
+        if len(data) > limits.max_form_size:
+            raise UploadRejected(
+                f"The form is too large: the limit is {format_size(limits.max_form_size)}.",
+                status=413,
+            )
+    crlf = re.sub(rb"(?<!\r)\n", b"\r\n", bytes(data))
+    body = _parse_multipart(iter([crlf[2:]]), boundary, len(crlf) - 2, limits)
+    for values in body.fields.values():
+        values[:] = [value.replace("\r\n", "\n") for value in values]
+    return body
+
+
+def _parse_multipart(chunks, boundary, content_length, limits):
     reader = _Reader(limits)
     body = UploadBody(reader.fields)
     parser = multipart.PushMultipartParser(
@@ -176,7 +205,7 @@ def _read_multipart(stream, boundary, content_length, limits):
     part = None  # (segment, sink) of the part being read
     try:
         with parser:
-            for chunk in _chunks(stream, content_length):
+            for chunk in chunks:
                 for event in parser.parse(chunk):
                     if isinstance(event, multipart.MultipartSegment):
                         reader.count_part()

@@ -147,3 +147,22 @@ def test_malformed_bodies_are_400(data, content_type, message):
         read_body(io.BytesIO(data), content_type, len(data), LIMITS)
     assert raised.value.status == 400
     assert str(raised.value).startswith(message)
+
+
+def test_distutils_register_form_with_bare_line_feeds():
+    # As Python 3.11's distutils register writes it (its upload uses CRLF).
+    data = (
+        f'\n--{BOUNDARY}\nContent-Disposition: form-data; name=":action"\n\nsubmit'
+        f'\n--{BOUNDARY}\nContent-Disposition: form-data; name="description"\n\nline one\nline two'
+        f"\n--{BOUNDARY}--\n"
+    ).encode()
+    form = read_body(io.BytesIO(data), CONTENT_TYPE, len(data), LIMITS)
+    assert form.get(":action") == "submit"
+    assert form.get("description") == "line one\nline two"
+    endless = Endless(f'\n--{BOUNDARY}\nContent-Disposition: form-data; name="a"\n\n'.encode())
+    with pytest.raises(UploadRejected) as raised:
+        read_body(endless, CONTENT_TYPE, None, LIMITS)
+    assert (raised.value.status, str(raised.value)) == (
+        413,
+        "The form is too large: the limit is 4 KiB.",
+    )
