@@ -60,11 +60,13 @@ def download(request):
     try:
         # The size first: a stream opened is a stream to close.
         size = storage.size(context.key) if context.metadata else context.file.size
-        stream = storage.open(context.key)
+        # HEAD: no body, so no stream (WebOb drops a HEAD response's body
+        # without closing it).
+        body = [] if request.method == "HEAD" else StoredStream(storage.open(context.key))
     except NotFound:
         raise HTTPNotFound(f"{context.file.filename} is missing from storage") from None
     response = Response(
-        app_iter=StoredStream(stream),
+        app_iter=body,
         content_type="text/plain" if context.metadata else "application/octet-stream",
         conditional_response=True,
     )

@@ -16,13 +16,13 @@ from cheeseshop.app import main
 from cheeseshop.storage import filesystem
 from cheeseshop.storage.errors import StorageError, StorageFull
 from cheeseshop.storage.s3 import S3Storage
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 
 def upload(testapp, credentials, name="demo", version="1.0", status=200):
-    content = builders.wheel(name, version)
-    params, files = upload_form(name, version, builders.wheel_filename(name, version), content)
+    content = factories.wheel(name, version)
+    params, files = upload_form(name, version, factories.wheel_filename(name, version), content)
     return testapp.post(
         "/legacy/", params, upload_files=files, headers=basic_auth(credentials), status=status
     )

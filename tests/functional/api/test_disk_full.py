@@ -20,8 +20,8 @@ from cheeseshop.db.engines import get_engine
 from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
 from cheeseshop.settings import load as load_settings
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 PAGE = 4096
 
@@ -74,7 +74,7 @@ def everything_under(path, but=()):
 
 
 def upload(testapp, credentials, name, version, content, status):
-    params, files = upload_form(name, version, builders.wheel_filename(name, version), content)
+    params, files = upload_form(name, version, factories.wheel_filename(name, version), content)
     return testapp.post(
         "/legacy/", params, upload_files=files, headers=basic_auth(credentials), status=status
     )
@@ -91,7 +91,7 @@ def assert_507(response, message):
 
 def assert_installable(testapp, name, version):
     page = testapp.get(f"/simple/{name}/?format=application/vnd.pypi.simple.v1%2Bjson").json
-    (file,) = [f for f in page["files"] if f["filename"] == builders.wheel_filename(name, version)]
+    (file,) = [f for f in page["files"] if f["filename"] == factories.wheel_filename(name, version)]
     url = file["url"]
     assert testapp.get(url[url.index("/packages/") :]).body.startswith(b"PK")
 
@@ -111,7 +111,7 @@ def files_dir(tmp_path):
 
 def test_a_wheel_larger_than_the_free_space_is_507(testapp, alice, snapshot, files_dir):
     before = snapshot()
-    big = builders.wheel("demo", "1.0", files={"demo/big.bin": os.urandom(3 * 1024 * 1024)})
+    big = factories.wheel("demo", "1.0", files={"demo/big.bin": os.urandom(3 * 1024 * 1024)})
     assert len(big) > free_bytes(files_dir)
 
     response = upload(testapp, alice, "demo", "1.0", big, status=507)
@@ -120,7 +120,7 @@ def test_a_wheel_larger_than_the_free_space_is_507(testapp, alice, snapshot, fil
     assert snapshot() == before
     assert everything_under(files_dir) == []
     # Room for a smaller file: the index works as before.
-    small = builders.wheel("demo", "1.0", files={"demo/small.bin": os.urandom(64 * 1024)})
+    small = factories.wheel("demo", "1.0", files={"demo/small.bin": os.urandom(64 * 1024)})
     upload(testapp, alice, "demo", "1.0", small, status=200)
     assert_installable(testapp, "demo", "1.0")
 
@@ -128,7 +128,7 @@ def test_a_wheel_larger_than_the_free_space_is_507(testapp, alice, snapshot, fil
 def test_a_disk_that_fills_after_the_wheel_before_its_metadata_is_507(
     testapp, alice, snapshot, files_dir
 ):
-    content = builders.wheel("demo", "1.0", files={"demo/data.bin": os.urandom(200 * 1024)})
+    content = factories.wheel("demo", "1.0", files={"demo/data.bin": os.urandom(200 * 1024)})
     # Room for the wheel's pages, none for its .metadata beside it.
     filler = fill(files_dir, leave=-(-len(content) // PAGE) * PAGE)
     before = snapshot()
@@ -144,18 +144,18 @@ def test_a_disk_that_fills_after_the_wheel_before_its_metadata_is_507(
 
 
 def test_a_full_disk_for_one_project_leaves_the_others_served(testapp, alice, snapshot, files_dir):
-    upload(testapp, alice, "first", "1.0", builders.wheel("first", "1.0"), status=200)
+    upload(testapp, alice, "first", "1.0", factories.wheel("first", "1.0"), status=200)
     filler = fill(files_dir)
     before = snapshot()
 
-    response = upload(testapp, alice, "second", "1.0", builders.wheel("second", "1.0"), status=507)
+    response = upload(testapp, alice, "second", "1.0", factories.wheel("second", "1.0"), status=507)
 
     assert_507(response, STORAGE_FULL)
     assert snapshot() == before
     assert_installable(testapp, "first", "1.0")
     assert testapp.get("/simple/second/", status=404)
     filler.unlink()
-    upload(testapp, alice, "second", "1.0", builders.wheel("second", "1.0"), status=200)
+    upload(testapp, alice, "second", "1.0", factories.wheel("second", "1.0"), status=200)
 
 
 # -- the database on a full disk (SQLite: its file on the tmpfs) ---------------
@@ -215,7 +215,7 @@ def full_disk_index(sqlite_disk, tmp_path, request):
 def test_a_database_on_a_full_disk_is_507(full_disk_index):
     testapp, count_rows, disk, storage = full_disk_index
     alice = ("alice", "secret-password")
-    content = builders.wheel("demo", "1.0", files={"demo/data.bin": os.urandom(64 * 1024)})
+    content = factories.wheel("demo", "1.0", files={"demo/data.bin": os.urandom(64 * 1024)})
     before = count_rows()
     filler = fill(disk)
 
@@ -247,7 +247,7 @@ def full_temporary_folder(tmp_path, monkeypatch):
 
 def test_a_full_temporary_folder_is_507(testapp, alice, snapshot, full_temporary_folder):
     before = snapshot()
-    big = builders.wheel("demo", "1.0", files={"demo/big.bin": os.urandom(2 * 1024 * 1024)})
+    big = factories.wheel("demo", "1.0", files={"demo/big.bin": os.urandom(2 * 1024 * 1024)})
 
     response = upload(testapp, alice, "demo", "1.0", big, status="*")
 

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from cheeseshop.accounts.users import password_verifications
 from cheeseshop.app import main
 from cheeseshop.models.accounts import LOGIN_FAILURES
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 PER_ADDRESS = 5
 PER_USER = 3
@@ -43,7 +43,7 @@ def settings(settings):
 def attempt(testapp, username, password, address=ATTACKER, status=403, headers=None):
     """An upload of demo 1.0 from ``address``."""
     params, files = upload_form(
-        "demo", "1.0", builders.wheel_filename("demo", "1.0"), builders.wheel("demo", "1.0")
+        "demo", "1.0", factories.wheel_filename("demo", "1.0"), factories.wheel("demo", "1.0")
     )
     return testapp.post(
         "/legacy/",

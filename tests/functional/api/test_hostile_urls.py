@@ -14,8 +14,8 @@ import threading
 import pytest
 import waitress
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 METHODS = ["GET", "HEAD"]
 
@@ -36,8 +36,8 @@ def request(testapp, method, path, **kw):
 @pytest.fixture
 def demo(testapp, alice):
     """One project, ``demo`` 1.0, with a wheel; its file's download path."""
-    content = builders.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
+    content = factories.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content)
     testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
     page = testapp.get("/simple/demo/?format=application/vnd.pypi.simple.v1%2Bjson").json
     url = page["files"][0]["url"]
@@ -236,8 +236,8 @@ def test_empty_segments_in_a_file_url_redirect_to_the_file(testapp, demo):
 
 def test_an_upload_to_a_doubled_slash_is_not_redirected(testapp, alice):
     # A redirected POST loses its body: uploads are served where they land.
-    content = builders.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
+    content = factories.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content)
     testapp.post("/legacy//", params, upload_files=files, headers=basic_auth(alice), status=200)
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import builders
-from tests.builders import basic_auth, upload_form
+from tests import factories
+from tests.factories import basic_auth, upload_form
 
 FUZZ = settings(
     max_examples=400,
@@ -60,8 +60,8 @@ segment = st.lists(st.one_of(special, st.binary(max_size=8)), max_size=6).map(b"
 
 @pytest.fixture
 def demo(testapp, alice):
-    content = builders.wheel("demo", "1.0")
-    params, files = upload_form("demo", "1.0", builders.wheel_filename("demo", "1.0"), content)
+    content = factories.wheel("demo", "1.0")
+    params, files = upload_form("demo", "1.0", factories.wheel_filename("demo", "1.0"), content)
     testapp.post("/legacy/", params, upload_files=files, headers=basic_auth(alice))
 
 
