@@ -333,8 +333,12 @@ def live(app, demo):
     try:
         yield ("127.0.0.1", server.effective_port)
     finally:
-        server.close()
-        thread.join(5)
+        # Closed from the server's own loop: closing its sockets from this
+        # thread races the loop's select() (EBADF in the server thread).
+        server.trigger.pull_trigger(server.close)
+        thread.join(10)
+        assert not thread.is_alive()
+        server.task_dispatcher.shutdown()
 
 
 def raw_get(address, target: bytes, method=b"GET"):
