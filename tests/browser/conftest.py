@@ -18,8 +18,10 @@ def live_server(app):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
-        thread.join(5)
+        # Closed from the server's own loop (see tests/functional/api's live).
+        server.trigger.pull_trigger(server.close)
+        thread.join(10)
+        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="session")
