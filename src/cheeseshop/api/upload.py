@@ -76,14 +76,12 @@ def legacy_action(request):
             request.content_length,
             form_body.FormLimits.from_settings(settings),
         )
+        try:
+            return _dispatch(request, user, body, settings)
+        finally:
+            body.close()
     except UploadRejected as exc:
         raise error(exc.status, str(exc)) from exc
-    try:
-        return _dispatch(request, user, body, settings)
-    except UploadRejected as exc:
-        raise error(exc.status, str(exc)) from exc
-    finally:
-        body.close()
 
 
 def _dispatch(request, user, body, settings):
@@ -93,7 +91,6 @@ def _dispatch(request, user, body, settings):
         return _file_upload(request, user, body, settings, limits)
     if action == "submit":
         upload = upload_form.read_upload(body.getall, limits=limits)
-        _authorize_before_reading(request, user, upload)
         project = _authorize(request, user, upload)
         recording.register(
             request.dbsession,
