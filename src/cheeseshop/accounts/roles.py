@@ -1,8 +1,15 @@
-"""Roles: who may do what to a project."""
+"""Roles: who may do what to a project. Owners and Maintainers upload; the
+last Owner of a project can be neither removed nor demoted. Every change is
+journaled."""
 
 import enum
 
-from cheeseshop.models.accounts import Role
+from sqlalchemy import func, select
+
+from cheeseshop.accounts.users import AccountError, find_user
+from cheeseshop.catalog import journal
+from cheeseshop.catalog.projects import get_project
+from cheeseshop.models.accounts import Role, User
 
 
 class RoleName(enum.StrEnum):
@@ -18,3 +25,74 @@ def grant_role(dbsession, user, project, role_name=RoleName.OWNER) -> Role:
     role = Role(user_id=user.id, project=project, role_name=role_name)
     dbsession.add(role)
     return role
+
+
+def list_roles(dbsession, project_name) -> list[tuple[str, str]]:
+    """(username, role) of a project, owners first."""
+    project = get_project(dbsession, project_name)
+    rows = dbsession.execute(
+        select(User.username, Role.role_name)
+        .join(Role, Role.user_id == User.id)
+        .where(Role.project_id == project.id)
+        .order_by(Role.role_name.desc(), User.username)
+    ).all()
+    return [(username, role) for username, role in rows]
+
+
+def set_role(dbsession, project_name, username, role_name, by=None) -> str:
+    """Give ``username`` ``role_name`` on the project (adding or changing
+    it); a sentence saying what changed."""
+    role_name = RoleName(role_name)
+    project = get_project(dbsession, project_name)
+    user = _user(dbsession, username)
+    role = _role(dbsession, project, user)
+    if role is None:
+        grant_role(dbsession, user, project, role_name)
+        journal.record(dbsession, project, f"add {role_name} {user.username}", user=by)
+        return f"{user.username} is now {role_name} of {project.name}"
+    if role.role_name == role_name:
+        return f"{user.username} is already {role_name} of {project.name}"
+    if role.role_name == RoleName.OWNER:
+        _keep_an_owner(dbsession, project, user, "demoted")
+    old, role.role_name = role.role_name, role_name
+    journal.record(dbsession, project, f"change {old} {user.username} to {role_name}", user=by)
+    return f"{user.username} is now {role_name} of {project.name}"
+
+
+def remove_role(dbsession, project_name, username, by=None) -> str:
+    project = get_project(dbsession, project_name)
+    user = _user(dbsession, username)
+    role = _role(dbsession, project, user)
+    if role is None:
+        raise AccountError(f"{user.username} has no role on {project.name}.")
+    if role.role_name == RoleName.OWNER:
+        _keep_an_owner(dbsession, project, user, "removed")
+    dbsession.delete(role)
+    journal.record(dbsession, project, f"remove {role.role_name} {user.username}", user=by)
+    return f"{user.username} has no role on {project.name} any more"
+
+
+def _user(dbsession, username):
+    user = find_user(dbsession, username)
+    if user is None:
+        raise AccountError(f"No user {username!r}.")
+    return user
+
+
+def _role(dbsession, project, user):
+    return dbsession.scalar(
+        select(Role).where(Role.project_id == project.id, Role.user_id == user.id)
+    )
+
+
+def _keep_an_owner(dbsession, project, user, change):
+    owners = dbsession.scalar(
+        select(func.count())
+        .select_from(Role)
+        .where(Role.project_id == project.id, Role.role_name == RoleName.OWNER)
+    )
+    if owners <= 1:
+        raise AccountError(
+            f"{user.username} is the last Owner of {project.name} and cannot be {change}; "
+            "make another user Owner first."
+        )

@@ -34,7 +34,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(dbsession, username, password, email=None) -> User:
+def create_user(dbsession, username, password, email=None, admin=False) -> User:
     if not USERNAME.match(username or ""):
         raise AccountError(
             f"Invalid username {username!r}: use letters, digits, '.', '_' and '-', "
@@ -43,7 +43,9 @@ def create_user(dbsession, username, password, email=None) -> User:
     _check_password(password)
     if find_user(dbsession, username) is not None:
         raise AccountError(f"User {username!r} already exists.")
-    user = User(username=username, email=email, password_hash=hash_password(password))
+    user = User(
+        username=username, email=email, password_hash=hash_password(password), is_admin=admin
+    )
     dbsession.add(user)
     dbsession.flush()
     return user
@@ -60,6 +62,17 @@ def set_password(dbsession, username, password) -> User:
         raise AccountError(f"No user {username!r}.")
     _check_password(password)
     user.password_hash = hash_password(password)
+    return user
+
+
+def set_active(dbsession, username, active: bool) -> User:
+    """Enable or disable a user: a disabled user's password (every
+    credential of theirs) stops working with the next request, in every
+    worker, since each request reads the user anew."""
+    user = find_user(dbsession, username)
+    if user is None:
+        raise AccountError(f"No user {username!r}.")
+    user.is_active = active
     return user
 
 

@@ -19,7 +19,7 @@ from cheeseshop.catalog.projects import ProjectStatus, find_project
 from cheeseshop.models.accounts import Role
 from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
 from cheeseshop.resources import Resource
-from cheeseshop.security.permissions import Permission
+from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.storage import keys
 
 
@@ -102,7 +102,7 @@ class UploadTarget(ProjectResource):
         roles = self.session.execute(
             select(Role.user_id, Role.role_name).where(Role.project_id == self.project.id)
         ).all()
-        return [
+        return [(Allow, ADMINS, Permission.UPLOAD)] + [
             (Allow, f"user:{user_id}", Permission.UPLOAD)
             for user_id, role_name in roles
             if role_name in (RoleName.OWNER, RoleName.MAINTAINER)

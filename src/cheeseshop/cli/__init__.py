@@ -11,6 +11,7 @@ from pyramid.exceptions import ConfigurationError
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
 from cheeseshop.cli.projects import status, unyank, yank
+from cheeseshop.cli.roles import role
 from cheeseshop.cli.serve import serve
 from cheeseshop.cli.storage_commands import fsck, storage
 from cheeseshop.cli.users import user
@@ -55,5 +56,5 @@ def main(ctx, data_dir, config_uri):
     ctx.obj = Environment(data_dir=data_dir, config_uri=config_uri)
 
 
-for command in (serve, db, user, yank, unyank, status, fsck, storage):
+for command in (serve, db, user, role, yank, unyank, status, fsck, storage):
     main.add_command(command)

@@ -21,13 +21,14 @@ def user():
 @click.argument("name")
 @click.option("--email", help="The user's e-mail address.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--admin", is_flag=True, help="May act on any project.")
 @pass_env
-def add(env, name, email, password_stdin):
+def add(env, name, email, password_stdin, admin):
     """Create the user NAME (prompts for the password)."""
     password = read_password(password_stdin)
     with env.dbsession() as dbsession:
         try:
-            accounts.create_user(dbsession, name, password, email=email)
+            accounts.create_user(dbsession, name, password, email=email, admin=admin)
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {name}")
@@ -43,7 +44,7 @@ def list_(env):
                 u.username,
                 u.email or "-",
                 u.created.strftime("%Y-%m-%d %H:%M"),
-                "active" if u.is_active else "disabled",
+                ("active" if u.is_active else "disabled") + (" admin" if u.is_admin else ""),
             )
             for u in accounts.list_users(dbsession)
         ]
@@ -69,3 +70,29 @@ def passwd(env, name, password_stdin):
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {name} changed")
+
+
+def _set_active(env, name, active):
+    with env.dbsession() as dbsession:
+        try:
+            accounts.set_active(dbsession, name, active)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@user.command("disable")
+@click.argument("name")
+@pass_env
+def disable(env, name):
+    """Stop every credential of NAME working, from the next request on."""
+    _set_active(env, name, False)
+    click.echo(f"{name} is disabled")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_env
+def enable(env, name):
+    """Let NAME sign in again."""
+    _set_active(env, name, True)
+    click.echo(f"{name} is enabled")

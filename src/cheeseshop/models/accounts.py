@@ -1,6 +1,6 @@
 import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cheeseshop.models.meta import Base
@@ -15,6 +15,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # May act on any project.
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created: Mapped[datetime.datetime] = mapped_column(default=utcnow)
 
     roles: Mapped[list["Role"]] = relationship(back_populates="user")

@@ -6,3 +6,7 @@ import enum
 class Permission(enum.StrEnum):
     VIEW = "view"
     UPLOAD = "upload"
+
+
+# The principal of users who may act on any project.
+ADMINS = "group:admins"

@@ -19,6 +19,7 @@ from zope.interface import implementer
 
 from cheeseshop.accounts import login_limits
 from cheeseshop.accounts import users as accounts
+from cheeseshop.security.permissions import ADMINS
 from cheeseshop.security.throttling import LoginThrottled
 
 
@@ -103,6 +104,8 @@ class SecurityPolicy:
         if user is None:
             return anonymous
         principals = [Everyone, Authenticated, f"user:{user.id}"]
+        if user.is_admin:
+            principals.append(ADMINS)
         return self.acl.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
