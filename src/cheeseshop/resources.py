@@ -12,8 +12,8 @@ see one URL per page, and relative links resolve as intended.
 
 from urllib.parse import quote
 
-from pyramid.authorization import Allow, Everyone
-from pyramid.httpexceptions import HTTPMovedPermanently
+from pyramid.authorization import Allow, Authenticated, Everyone
+from pyramid.httpexceptions import HTTPForbidden, HTTPMovedPermanently
 from pyramid.traversal import split_path_info
 
 from cheeseshop.security.permissions import Permission
@@ -36,9 +36,21 @@ class Resource:
 
 
 class Root(Resource):
-    __acl__ = [(Allow, Everyone, Permission.VIEW)]
+    """Everything: readable by everyone, or on a private index
+    (``cheeseshop.read_access = authenticated``) by signed-in callers only."""
+
+    @property
+    def __acl__(self):
+        private = self.request.registry.cheeseshop_settings.private
+        return [(Allow, Authenticated if private else Everyone, Permission.VIEW)]
 
     def __getitem__(self, name):
+        if self.request.method in ("GET", "HEAD"):
+            # Before anything is looked up: a private index tells an
+            # anonymous caller not even which projects exist (404 or not).
+            allowed = self.request.has_permission(Permission.VIEW, self)
+            if not allowed:
+                raise HTTPForbidden(result=allowed)
         container = self.request.registry[CONTAINERS][name]
         redirect_to_canonical(self.request, getattr(container, "canonical_segments", None))
         return container(self.request, name, self)

@@ -58,6 +58,27 @@ def _optional_text(key, value):
     return value.strip() or None
 
 
+def _choice(*choices):
+    def parse(key, value):
+        value = value.strip().lower()
+        if value not in choices:
+            raise ConfigurationError(f"{key} = {value}: use {' or '.join(choices)}")
+        return value
+
+    return parse
+
+
+TRUE = ("true", "yes", "on", "1")
+FALSE = ("false", "no", "off", "0")
+
+
+def _boolean(key, value):
+    value = value.strip().lower()
+    if value not in TRUE + FALSE:
+        raise ConfigurationError(f"{key} = {value}: use true or false")
+    return value in TRUE
+
+
 def _folder(key, value):
     return os.path.abspath(os.path.expanduser(value.strip())) if value.strip() else None
 
@@ -107,6 +128,13 @@ SETTINGS = {
         Setting("cheeseshop.login.max_failures_per_address", "30", parse_whole_number),
         Setting("cheeseshop.login.max_failures_per_user", "10", parse_whole_number),
         Setting("cheeseshop.login.failure_window", "900", parse_whole_number),
+        Setting("cheeseshop.login.remember_seconds", "300", parse_whole_number),
+        # Who may read: everyone, or only users with a password or token.
+        Setting("cheeseshop.read_access", "public", _choice("public", "authenticated")),
+        # The key of the API tokens' keyed hashes; the embedded default
+        # keeps one in the data folder (cheeseshop.accounts.tokens).
+        Setting("cheeseshop.token_key", None, _optional_text),
+        Setting("cheeseshop.access_log", "true", _boolean),
     )
 }
 
@@ -136,6 +164,10 @@ class Settings:
     login_max_failures_per_address: int
     login_max_failures_per_user: int
     login_failure_window: int
+    login_remember_seconds: int
+    read_access: str
+    token_key: str | None
+    access_log: bool
     # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
     # never a cheeseshop.* key, so this object is their only source.
     pyramid: Mapping[str, object]
@@ -145,6 +177,11 @@ class Settings:
         """The largest upload request body: the file, the other fields, and
         room for each part's headers."""
         return self.max_file_size + self.upload_max_form_size + 1024 * self.upload_max_fields
+
+    @property
+    def private(self) -> bool:
+        """Whether reading needs credentials."""
+        return self.read_access == "authenticated"
 
     def require_database_url(self) -> str:
         if not self.database_url:

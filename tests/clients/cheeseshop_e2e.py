@@ -423,6 +423,7 @@ class IniStore:
             "cheeseshop.storage.prefix": prefix,
             "cheeseshop.storage.endpoint_url": s3_endpoint,
             "cheeseshop.storage.region": S3_REGION,
+            "cheeseshop.token_key": secrets.token_urlsafe(32),
             **(extra_settings or {}),
         }
         lines = ["[app:main]", "use = egg:cheeseshop"]

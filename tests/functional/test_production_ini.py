@@ -11,6 +11,7 @@ from pyramid.paster import get_app
 
 from cheeseshop.cli import main as cli
 from tests import factories
+from tests.conftest import TOKEN_KEY
 from tests.factories import upload
 
 INI = os.path.join(os.path.dirname(__file__), "..", "..", "production.ini")
@@ -24,6 +25,7 @@ def production_env(monkeypatch, empty_postgresql_database, s3_bucket):
         "CHEESESHOP_STORAGE_ENDPOINT_URL", s3_bucket["cheeseshop.storage.endpoint_url"]
     )
     monkeypatch.setenv("CHEESESHOP_STORAGE_REGION", "us-east-1")
+    monkeypatch.setenv("CHEESESHOP_TOKEN_KEY", TOKEN_KEY)
     return s3_bucket
 
 

@@ -5,6 +5,8 @@ import trove_classifiers
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Actor, Event
 from cheeseshop.api.resources import LegacyUpload
 from cheeseshop.api.responses import error
 from cheeseshop.publishing import form as upload_form
@@ -14,11 +16,11 @@ from cheeseshop.publishing.receiving import file_too_large_message
 from cheeseshop.security.permissions import Permission
 
 
-def _user(request):
+def _identity(request):
     """The authenticated uploader; 401 (challenge) or 403 otherwise."""
-    user = request.identity
-    if user is not None:
-        return user
+    identity = request.identity
+    if identity is not None:
+        return identity
     if "Authorization" in request.headers:
         raise error(403, "Invalid or non-existent authentication information.")
     # distutils' register sends credentials only after a challenge.
@@ -33,19 +35,24 @@ def _may_upload(request, project):
     return bool(request.has_permission(Permission.UPLOAD, request.context.target(project)))
 
 
-def _authorize(request, user, upload):
-    """The project, locked, if ``user`` may upload to it (None: a new one)."""
-    return _permitted(request, user, upload, request.context.project(upload.normalized_name))
+def _authorize(request, identity, upload):
+    """The project, locked, if the caller may upload to it (None: a new one)."""
+    return _permitted(request, identity, upload, request.context.project(upload.normalized_name))
 
 
-def _authorize_before_reading(request, user, upload):
-    _permitted(request, user, upload, request.context.project_as_read(upload.normalized_name))
+def _authorize_before_reading(request, identity, upload):
+    _permitted(request, identity, upload, request.context.project_as_read(upload.normalized_name))
 
 
-def _permitted(request, user, upload, context):
+def _permitted(request, identity, upload, context):
     if not request.has_permission(Permission.UPLOAD, context):
+        refusal = None
+        if identity.token is not None:
+            refusal = identity.token.upload_refusal(context.project, upload.name)
         raise UploadRejected(
-            f"The user '{user.username}' isn't allowed to upload to project '{upload.name}'.",
+            refusal
+            or f"The user '{identity.user.username}' isn't allowed to upload "
+            f"to project '{upload.name}'.",
             status=403,
         )
     return context.project
@@ -68,7 +75,7 @@ def legacy_action(request):
         raise error(413, file_too_large_message(settings.max_file_size))
     # Credentials come in the headers: an anonymous or unknown caller costs
     # no parsing at all.
-    user = _user(request)
+    identity = _identity(request)
     try:
         body = form_body.read_body(
             request.body_file,
@@ -77,24 +84,24 @@ def legacy_action(request):
             form_body.FormLimits.from_settings(settings),
         )
         try:
-            return _dispatch(request, user, body, settings)
+            return _dispatch(request, identity, body, settings)
         finally:
             body.close()
     except UploadRejected as exc:
         raise error(exc.status, str(exc)) from exc
 
 
-def _dispatch(request, user, body, settings):
+def _dispatch(request, identity, body, settings):
     action = body.get(":action")
     limits = upload_form.FieldLimits.from_settings(settings)
     if action == "file_upload":
-        return _file_upload(request, user, body, settings, limits)
+        return _file_upload(request, identity, body, settings, limits)
     if action == "submit":
         upload = upload_form.read_upload(body.getall, limits=limits)
-        project = _authorize(request, user, upload)
+        project = _authorize(request, identity, upload)
         recording.register(
             request.dbsession,
-            user,
+            identity.user,
             project,
             upload,
             settings.upload_readme_seconds,
@@ -107,7 +114,7 @@ def _dispatch(request, user, body, settings):
     raise UploadRejected(f"Unknown or missing ':action' {str(action)[:40]!r}: use file_upload.")
 
 
-def _file_upload(request, user, body, settings, limits):
+def _file_upload(request, identity, body, settings, limits):
     if body.get("protocol_version", "1") != "1":
         raise UploadRejected("Unknown protocol_version; use 1.")
     content = body.content
@@ -115,7 +122,7 @@ def _file_upload(request, user, body, settings, limits):
         raise UploadRejected("Upload payload does not have a file ('content' field).")
     upload = upload_form.read_upload(body.getall, content.filename, limits=limits)
     # Refused before the archive is opened when the user may not upload here.
-    _authorize_before_reading(request, user, upload)
+    _authorize_before_reading(request, identity, upload)
     digests = {
         "md5": body.get("md5_digest"),
         "sha256": body.get("sha256_digest"),
@@ -126,11 +133,11 @@ def _file_upload(request, user, body, settings, limits):
         upload, content.file, digests, inspection.InspectionLimits.from_settings(settings)
     )
     try:
-        project = _authorize(request, user, upload)
+        project = _authorize(request, identity, upload)
         result = recording.add_file(
             request.dbsession,
             request.storage,
-            user,
+            identity.user,
             project,
             upload,
             checked,
@@ -140,6 +147,19 @@ def _file_upload(request, user, body, settings, limits):
         )
     finally:
         checked.close()
+    if result.created:
+        audit.record(
+            request.dbsession,
+            Event.UPLOAD,
+            Actor.of_request(request, identity.user),
+            user=identity.user.username,
+            project=result.file.release.project.name,
+            detail=f"{upload.filename.filename} ({_credential(identity)})",
+        )
     return Response(
         "OK" if result.created else "OK: the file was already here", content_type="text/plain"
     )
+
+
+def _credential(identity):
+    return f"token {identity.token.id}" if identity.token is not None else "password"

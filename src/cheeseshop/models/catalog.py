@@ -99,6 +99,16 @@ class File(Base):
     release: Mapped[Release] = relationship(back_populates="files")
 
 
+class RemovedFilename(Base):
+    """A filename that was removed: it can never be uploaded again (as on
+    pypi.org), since installers and caches may hold the old bytes under it."""
+
+    __tablename__ = "removed_filenames"
+
+    filename: Mapped[str] = mapped_column(String(300), primary_key=True)
+    removed: Mapped[datetime.datetime] = mapped_column(default=utcnow)
+
+
 # The tables, for the read path's Core queries (no ORM objects there).
 PROJECTS = Project.__table__
 RELEASES = Release.__table__

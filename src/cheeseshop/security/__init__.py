@@ -1,9 +1,17 @@
 """Who is asking (identity) and what they may do (permissions)."""
 
+from cheeseshop.accounts.remembered_logins import RememberedLogins
+from cheeseshop.accounts.tokens import load_key
+from cheeseshop.security.challenge import forbidden
 from cheeseshop.security.policy import SecurityPolicy
 from cheeseshop.security.throttling import LoginThrottled, login_throttled
 
 
 def includeme(config):
-    config.set_security_policy(SecurityPolicy())
+    settings = config.registry.cheeseshop_settings
+    key = load_key(settings)
+    config.set_security_policy(
+        SecurityPolicy(key, RememberedLogins(key, settings.login_remember_seconds))
+    )
     config.add_exception_view(login_throttled, context=LoginThrottled)
+    config.add_forbidden_view(forbidden)

@@ -1,26 +1,37 @@
 """Who is asking, and what they may do.
 
-Identities come from HTTP Basic credentials (a username and password, as
-twine, uv, poetry, pdm and distutils send them). Permissions come from the
-contexts' ``__acl__``.
+Identities come from HTTP Basic credentials: a username and password, as
+twine, uv, poetry, pdm and distutils send them, or ``__token__`` and an API
+token (:mod:`cheeseshop.accounts.tokens`). Permissions come from the
+contexts' ``__acl__``, narrowed by a token's scope.
 
 Password guessing is limited (:mod:`cheeseshop.accounts.login_limits`): a
 check the limits refuse raises :class:`LoginThrottled` (429) without
-computing a hash, and every failed check is counted.
+computing a hash, and every failed check is counted. A password verified
+for a read is remembered for a while
+(:mod:`cheeseshop.accounts.remembered_logins`): a CI fleet reading a private
+index must not cost an argon2 hash per request.
 """
 
 import base64
 import binascii
+import dataclasses
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.request import RequestLocalCache
+from pyramid.security import Denied
 from zope.interface import implementer
 
-from cheeseshop.accounts import login_limits
+from cheeseshop.accounts import audit, login_limits, tokens
 from cheeseshop.accounts import users as accounts
-from cheeseshop.security.permissions import ADMINS
+from cheeseshop.accounts.audit import Actor, Event
+from cheeseshop.accounts.remembered_logins import RememberedLogins
+from cheeseshop.models.accounts import User
+from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.security.throttling import LoginThrottled
+
+READS = ("GET", "HEAD")
 
 
 def basic_credentials(request):
@@ -55,14 +66,32 @@ class _Throttled:
         self.retry_after = retry_after
 
 
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """An authenticated caller: a user, and the token's scope if a token
+    authenticated it."""
+
+    user: User
+    token: tokens.TokenScope | None = None
+
+    @property
+    def principals(self):
+        principals = [Everyone, Authenticated, f"user:{self.user.id}"]
+        if self.user.is_admin:
+            principals.append(ADMINS)
+        return principals
+
+
 @implementer(ISecurityPolicy)
 class SecurityPolicy:
-    def __init__(self):
+    def __init__(self, token_key: bytes, remembered_logins: RememberedLogins):
         self.acl = ACLHelper()
-        # One password check per request, however often the identity is asked.
+        self.token_key = token_key
+        self.remembered = remembered_logins
+        # One credentials check per request, however often the identity is asked.
         self._identity = RequestLocalCache(self._load_identity)
 
-    def identity(self, request):
+    def identity(self, request) -> Identity | None:
         identity = self._identity.get_or_create(request)
         if isinstance(identity, _Throttled):
             # Every time it is asked for: the upload view, then has_permission.
@@ -74,25 +103,92 @@ class SecurityPolicy:
         if credentials is None:
             return None
         username, password = credentials
-        limits = login_limits.LoginLimits.from_settings(request.registry.cheeseshop_settings)
-        address = client_address(request)
+        if tokens.is_token(username):
+            return self._token_identity(request, password)
+        return self._password_identity(request, username, password)
+
+    def _token_identity(self, request, secret):
+        checked = tokens.check(request.read_session, self.token_key, secret)
+        if checked is None:
+            return self._failed(request, tokens.USERNAME, "token")
+        if checked.stale:
+            actor = Actor.of_request(request, checked.user)
+            with request.registry["db_engine"].begin() as connection:
+                if tokens.record_use(connection, checked.scope.id) and checked.first_use:
+                    audit.record(
+                        connection,
+                        Event.TOKEN_FIRST_USED,
+                        actor,
+                        user=checked.user.username,
+                        detail=f"token {checked.scope.id}",
+                    )
+        return Identity(checked.user, checked.scope)
+
+    def _password_identity(self, request, username, password):
+        read = request.method in READS
+        if read:
+            remembered = self.remembered.recall(username, password)
+            if remembered is not None:
+                user_id, password_hash = remembered
+                user = request.read_session.get(User, user_id)
+                # Still that password, still active: or it is forgotten.
+                if user is not None and user.is_active and user.password_hash == password_hash:
+                    return Identity(user)
+                self.remembered.forget(username, password)
         # On the read connection: checking a password must not take the
         # database's write lock (SQLite) for the time an argon2 hash takes.
         # The limits first, so a refused attempt costs no hash.
-        wait = login_limits.seconds_to_wait(request.read_session, limits, username, address)
+        limits = self._limits(request)
+        wait = login_limits.seconds_to_wait(
+            request.read_session, limits, username, client_address(request)
+        )
         if wait is not None:
             return _Throttled(wait)
         user = accounts.authenticate(request.read_session, username, password)
         if user is None:
-            # Its own short transaction: the request's may roll back, and on
-            # SQLite has not taken the write lock yet (the identity is the
-            # first thing a write asks for).
-            login_limits.record_failure(request.registry["db_engine"], limits, username, address)
-        return user
+            return self._failed(request, username, "password", limits)
+        audit.record_apart(
+            request.registry["db_engine"],
+            Event.LOGIN,
+            Actor.of_request(request, user),
+            user=user.username,
+            detail=f"password, {request.method} {request.path_info[:100]}",
+        )
+        if read:
+            self.remembered.remember(username, password, user)
+        return Identity(user)
+
+    def _limits(self, request):
+        return login_limits.LoginLimits.from_settings(request.registry.cheeseshop_settings)
+
+    def _failed(self, request, username, kind, limits=None):
+        """Count a failed check (in short transactions of their own: the
+        request's may roll back, and on SQLite has not taken the write lock
+        yet) and answer no identity; or 429 when this address is over the
+        limits already."""
+        address = client_address(request)
+        if limits is None:
+            # A token is not throttled before its lookup (guessing one is
+            # hopeless, and a valid one must cost nothing more); failures
+            # still count, so a flood of bad ones is stopped here.
+            limits = self._limits(request)
+            wait = login_limits.seconds_to_wait(request.read_session, limits, username, address)
+            if wait is not None:
+                return _Throttled(wait)
+        engine = request.registry["db_engine"]
+        login_limits.record_failure(engine, limits, username, address)
+        audit.record_apart(
+            engine,
+            Event.LOGIN_FAILED,
+            Actor(None, address),
+            user=username,
+            detail=f"{kind}, {request.method} {request.path_info[:100]}",
+        )
+        return None
 
     def authenticated_userid(self, request):
-        user = request.identity
-        return str(user.id) if user is not None else None
+        identity = request.identity
+        return str(identity.user.id) if identity is not None else None
 
     def permits(self, request, context, permission):
         # Public permissions are decided without looking at credentials: a
@@ -100,13 +196,15 @@ class SecurityPolicy:
         anonymous = self.acl.permits(context, [Everyone], permission)
         if anonymous:
             return anonymous
-        user = request.identity
-        if user is None:
+        identity = request.identity
+        if identity is None:
             return anonymous
-        principals = [Everyone, Authenticated, f"user:{user.id}"]
-        if user.is_admin:
-            principals.append(ADMINS)
-        return self.acl.permits(context, principals, permission)
+        allowed = self.acl.permits(context, identity.principals, permission)
+        if allowed and identity.token is not None and permission != Permission.VIEW:
+            project = getattr(context, "project", None)
+            if permission != Permission.UPLOAD or not identity.token.allows_upload_to(project):
+                return Denied(f"the token's scope does not allow {permission} here")
+        return allowed
 
     def remember(self, request, userid, **kw):
         return []

@@ -21,6 +21,7 @@ from cheeseshop.db.sessions import get_session_factory, get_tm_session
 from cheeseshop.models.meta import Base
 from cheeseshop.settings import load as load_settings
 from tests import factories
+from tests.conftest import TOKEN_KEY
 from tests.factories import basic_auth, upload_form
 
 PAGE = 4096
@@ -180,7 +181,11 @@ def full_disk_index(sqlite_disk, tmp_path, request):
     url, disk = sqlite_disk
     storage = tmp_path / "files"
     storage.mkdir()
-    settings = {"sqlalchemy.url": url, "cheeseshop.storage": request.param}
+    settings = {
+        "sqlalchemy.url": url,
+        "cheeseshop.storage": request.param,
+        "cheeseshop.token_key": TOKEN_KEY,
+    }
     if request.param == "filesystem":
         settings["cheeseshop.storage.path"] = str(storage)
     app = main({}, **settings)
