@@ -67,10 +67,13 @@ def _cut(value, column):
     return value[: AUDIT_EVENTS.c[column].type.length]
 
 
-def record(connection, event, actor: Actor, *, user=None, project=None, detail="", now=None):
+def record(connection, event, actor: Actor | None, *, user=None, project=None, detail="", now=None):
     """Add an event in ``connection``'s transaction (a Connection or
-    Session). ``user``: the username the event is about; ``project``: the
-    project's name (stored in normal form)."""
+    Session). ``actor`` None: the operator at the command line. ``user``: the
+    username the event is about; ``project``: the project's name (stored in
+    normal form)."""
+    if actor is None:
+        actor = Actor.command_line()
     if project is not None:
         project = packaging.utils.canonicalize_name(project)
     connection.execute(

@@ -6,6 +6,8 @@ import enum
 
 from sqlalchemy import func, select
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Event
 from cheeseshop.accounts.users import AccountError, find_user
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import get_project
@@ -39,15 +41,25 @@ def list_roles(dbsession, project_name) -> list[tuple[str, str]]:
     return [(username, role) for username, role in rows]
 
 
-def set_role(dbsession, project_name, username, role_name, by=None) -> str:
+def set_role(dbsession, project_name, username, role_name, by=None, actor=None) -> str:
     """Give ``username`` ``role_name`` on the project (adding or changing
-    it); a sentence saying what changed."""
+    it); a sentence saying what changed. ``by``: the user, for the journal;
+    ``actor``: who and from where, for the audit log (None: the command
+    line)."""
     role_name = RoleName(role_name)
     project = get_project(dbsession, project_name)
     user = _user(dbsession, username)
     role = _role(dbsession, project, user)
     if role is None:
         grant_role(dbsession, user, project, role_name)
+        audit.record(
+            dbsession,
+            Event.ROLE_ADDED,
+            actor,
+            user=user.username,
+            project=project.name,
+            detail=role_name,
+        )
         journal.record(dbsession, project, f"add {role_name} {user.username}", user=by)
         return f"{user.username} is now {role_name} of {project.name}"
     if role.role_name == role_name:
@@ -55,11 +67,19 @@ def set_role(dbsession, project_name, username, role_name, by=None) -> str:
     if role.role_name == RoleName.OWNER:
         _keep_an_owner(dbsession, project, user, "demoted")
     old, role.role_name = role.role_name, role_name
+    audit.record(
+        dbsession,
+        Event.ROLE_CHANGED,
+        actor,
+        user=user.username,
+        project=project.name,
+        detail=f"{old} -> {role_name}",
+    )
     journal.record(dbsession, project, f"change {old} {user.username} to {role_name}", user=by)
     return f"{user.username} is now {role_name} of {project.name}"
 
 
-def remove_role(dbsession, project_name, username, by=None) -> str:
+def remove_role(dbsession, project_name, username, by=None, actor=None) -> str:
     project = get_project(dbsession, project_name)
     user = _user(dbsession, username)
     role = _role(dbsession, project, user)
@@ -68,6 +88,14 @@ def remove_role(dbsession, project_name, username, by=None) -> str:
     if role.role_name == RoleName.OWNER:
         _keep_an_owner(dbsession, project, user, "removed")
     dbsession.delete(role)
+    audit.record(
+        dbsession,
+        Event.ROLE_REMOVED,
+        actor,
+        user=user.username,
+        project=project.name,
+        detail=role.role_name,
+    )
     journal.record(dbsession, project, f"remove {role.role_name} {user.username}", user=by)
     return f"{user.username} has no role on {project.name} any more"
 

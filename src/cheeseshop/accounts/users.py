@@ -7,6 +7,8 @@ import threading
 import argon2
 from sqlalchemy import select
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Event
 from cheeseshop.models.accounts import User
 
 # OWASP's Argon2id parameters (19 MiB, 2 passes) rather than argon2-cffi's
@@ -34,7 +36,8 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(dbsession, username, password, email=None, admin=False) -> User:
+def create_user(dbsession, username, password, email=None, admin=False, actor=None) -> User:
+    """``actor``: who, for the audit log (None: the command line)."""
     if not USERNAME.match(username or ""):
         raise AccountError(
             f"Invalid username {username!r}: use letters, digits, '.', '_' and '-', "
@@ -48,6 +51,7 @@ def create_user(dbsession, username, password, email=None, admin=False) -> User:
     )
     dbsession.add(user)
     dbsession.flush()
+    audit.record(dbsession, Event.USER_ADDED, actor, user=username, detail="admin" if admin else "")
     return user
 
 
@@ -56,22 +60,26 @@ def _check_password(password):
         raise AccountError("The password must not be empty.")
 
 
-def set_password(dbsession, username, password) -> User:
+def set_password(dbsession, username, password, actor=None) -> User:
     user = find_user(dbsession, username)
     if user is None:
         raise AccountError(f"No user {username!r}.")
     _check_password(password)
     user.password_hash = hash_password(password)
+    audit.record(dbsession, Event.PASSWORD_CHANGED, actor, user=user.username)
     return user
 
 
-def set_active(dbsession, username, active: bool) -> User:
+def set_active(dbsession, username, active: bool, actor=None) -> User:
     """Enable or disable a user: a disabled user's password (every
     credential of theirs) stops working with the next request, in every
     worker, since each request reads the user anew."""
     user = find_user(dbsession, username)
     if user is None:
         raise AccountError(f"No user {username!r}.")
+    if user.is_active != active:
+        event = Event.USER_ENABLED if active else Event.USER_DISABLED
+        audit.record(dbsession, event, actor, user=user.username)
     user.is_active = active
     return user
 

@@ -5,6 +5,8 @@ import enum
 import packaging.utils
 from sqlalchemy import select
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Event
 from cheeseshop.catalog import journal
 from cheeseshop.models.catalog import Project
 
@@ -48,7 +50,8 @@ def get_project(dbsession, name) -> Project:
     return project
 
 
-def set_status(dbsession, name, status, reason=None, user=None) -> str:
+def set_status(dbsession, name, status, reason=None, user=None, actor=None) -> str:
+    """``actor``: who, for the audit log (None: the command line)."""
     try:
         status = ProjectStatus(status)
     except ValueError:
@@ -56,7 +59,15 @@ def set_status(dbsession, name, status, reason=None, user=None) -> str:
             f"unknown status {status!r}: use one of {', '.join(ProjectStatus)}"
         ) from None
     project = get_project(dbsession, name)
+    old = project.status
     project.status = status
     project.status_reason = reason or None
+    audit.record(
+        dbsession,
+        Event.STATUS_CHANGED,
+        actor,
+        project=project.name,
+        detail=f"{old} -> {status}" + (f": {reason}" if reason else ""),
+    )
     journal.record(dbsession, project, f"set status {status}", user=user)
     return project.name

@@ -3,6 +3,8 @@
 import packaging.utils
 from sqlalchemy import select
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Event
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError, get_project
 from cheeseshop.models.catalog import Release
@@ -21,19 +23,30 @@ def find_release(dbsession, name, version) -> Release:
     return release
 
 
-def yank(dbsession, name, version, reason="", user=None) -> str:
+def yank(dbsession, name, version, reason="", user=None, actor=None) -> str:
+    """``actor``: who, for the audit log (None: the command line)."""
     release = find_release(dbsession, name, version)
     release.yanked = True
     release.yanked_reason = reason or ""
+    audit.record(
+        dbsession,
+        Event.YANK,
+        actor,
+        project=release.project.name,
+        detail=f"{release.version}" + (f": {reason}" if reason else ""),
+    )
     journal.record(dbsession, release.project, "yank release", version=release.version, user=user)
     return f"{release.project.name} {release.version}"
 
 
-def unyank(dbsession, name, version, user=None) -> str:
+def unyank(dbsession, name, version, user=None, actor=None) -> str:
     release = find_release(dbsession, name, version)
     if not release.yanked:
         raise CatalogError(f"{release.project.name} {release.version} is not yanked")
     release.yanked = False
     release.yanked_reason = ""
+    audit.record(
+        dbsession, Event.UNYANK, actor, project=release.project.name, detail=release.version
+    )
     journal.record(dbsession, release.project, "unyank release", version=release.version, user=user)
     return f"{release.project.name} {release.version}"

@@ -8,12 +8,14 @@ import click
 import sqlalchemy.exc
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop.cli.audit_log import audit_log
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
 from cheeseshop.cli.projects import status, unyank, yank
 from cheeseshop.cli.roles import role
 from cheeseshop.cli.serve import serve
 from cheeseshop.cli.storage_commands import fsck, storage
+from cheeseshop.cli.tokens import token
 from cheeseshop.cli.users import user
 from cheeseshop.storage.errors import StorageError
 
@@ -56,5 +58,5 @@ def main(ctx, data_dir, config_uri):
     ctx.obj = Environment(data_dir=data_dir, config_uri=config_uri)
 
 
-for command in (serve, db, user, role, yank, unyank, status, fsck, storage):
+for command in (serve, db, user, role, token, yank, unyank, status, fsck, storage, audit_log):
     main.add_command(command)
