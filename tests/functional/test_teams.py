@@ -209,6 +209,20 @@ def test_a_private_index_serves_users_and_tokens(cli, private):
         private.get("/simple/no-such-project/", headers=headers, status=404)
 
 
+def test_no_shared_cache_may_keep_a_private_read(private):
+    headers = basic_auth(("alice", PASSWORD))
+    for path in ["/simple/", "/simple/demo/", "/pypi/demo/json"] + _file_urls(
+        private, ("alice", PASSWORD)
+    ):
+        cache_control = private.get(path, headers=headers).headers["Cache-Control"]
+        assert "private" in cache_control and "public" not in cache_control, (path, cache_control)
+    etag = private.get("/simple/demo/", headers=headers).headers["ETag"]
+    not_modified = private.get(
+        "/simple/demo/", headers={**headers, "If-None-Match": etag}, status=304
+    )
+    assert not_modified.headers["Cache-Control"] == "max-age=60, private"
+
+
 def test_uploading_to_a_private_index_is_unchanged(cli, private):
     upload(private, ("alice", PASSWORD), "demo", "2.0")
     upload(private, token(cli, "alice", "--project", "demo"), "demo", "3.0")

@@ -5,12 +5,13 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from cheeseshop.api.resources import DistributionFile
+from cheeseshop.api.responses import cache_scope
 from cheeseshop.security.permissions import Permission
 from cheeseshop.storage.errors import NotFound
 
 BLOCK_SIZE = 256 * 1024
 # Content-addressed: the bytes behind a URL never change.
-FOREVER = "max-age=31536000, public, immutable"
+FOREVER = "max-age=31536000, {scope}, immutable"
 
 
 class StoredStream:
@@ -72,6 +73,6 @@ def download(request):
     )
     response.content_length = size
     response.etag = context.file.metadata_sha256 if context.metadata else context.file.sha256_digest
-    response.cache_control = FOREVER
+    response.cache_control = FOREVER.format(scope=cache_scope(request))
     response.accept_ranges = "bytes"
     return response

@@ -19,7 +19,7 @@ def _respond(request, project, cache_key, render):
         raise HTTPNotFound()
     response = Response(body=page, content_type="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return set_serial_headers(response, project.last_serial, etag)
+    return set_serial_headers(request, response, project.last_serial, etag)
 
 
 @view_config(

@@ -59,20 +59,27 @@ def check_serial(request, serial: int, variant: str):
     """
     etag = f"{serial}-{variant}-{zlib.crc32(files_url(request).encode()):08x}"
     if etag in request.if_none_match:
-        raise HTTPNotModified(headers=_serial_headers(serial, etag))
+        raise HTTPNotModified(headers=_serial_headers(request, serial, etag))
     return etag
 
 
-def set_serial_headers(response, serial: int, etag: str):
-    response.headers.update(_serial_headers(serial, etag))
+def set_serial_headers(request, response, serial: int, etag: str):
+    response.headers.update(_serial_headers(request, serial, etag))
     return response
 
 
-def _serial_headers(serial, etag):
+def cache_scope(request) -> str:
+    """``public``: a CDN or proxy may keep what it fetched and serve it to
+    anyone; on a private index only the client itself may (``private``), or
+    a shared cache would hand one user's read to everybody."""
+    return "private" if request.registry.cheeseshop_settings.private else "public"
+
+
+def _serial_headers(request, serial, etag):
     return {
         "ETag": f'"{etag}"',
         "X-PyPI-Last-Serial": str(serial),
         # Clients and CDNs may keep the page briefly, then revalidate cheaply.
-        "Cache-Control": "max-age=60, public",
+        "Cache-Control": f"max-age=60, {cache_scope(request)}",
         "Vary": "Accept, Accept-Encoding",
     }

@@ -67,7 +67,7 @@ def simple_root(request):
         response.body = page
     else:
         response.app_iter = _stream_root(request, media_type, serial, cache_key)
-    return set_serial_headers(response, serial, etag)
+    return set_serial_headers(request, response, serial, etag)
 
 
 def _stream_root(request, media_type, serial, cache_key):
@@ -121,4 +121,4 @@ def simple_project(request):
         content_type=media_type,
         charset="utf-8" if media_type == simple_index.HTML else None,
     )
-    return set_serial_headers(response, project.last_serial, etag)
+    return set_serial_headers(request, response, project.last_serial, etag)
