@@ -132,22 +132,23 @@ def check(dbsession, key, secret, now=None) -> CheckedToken | None:
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     now = now or utcnow()
-    row = dbsession.execute(
-        select(ApiToken, User)
+    # One query: the token by its unique hash, its user and its projects
+    # (a row per project, or one row with None).
+    rows = dbsession.execute(
+        select(ApiToken, User, ApiTokenProject.project_id)
         .join(User, User.id == ApiToken.user_id)
+        .outerjoin(ApiTokenProject, ApiTokenProject.token_id == ApiToken.id)
         .where(ApiToken.secret_hash == keyed_hash(key, secret))
-    ).first()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    token, user = row
+    token, user, _ = rows[0]
     if token.revoked is not None or (token.expires is not None and token.expires <= now):
         return None
     if not user.is_active:
         return None
-    project_ids = dbsession.scalars(
-        select(ApiTokenProject.project_id).where(ApiTokenProject.token_id == token.id)
-    ).all()
-    scope = TokenScope(token.id, token.read_only, frozenset(project_ids) or None)
+    project_ids = frozenset(project_id for _, _, project_id in rows if project_id is not None)
+    scope = TokenScope(token.id, token.read_only, project_ids or None)
     stale = token.last_used is None or token.last_used <= now - LAST_USED_RESOLUTION
     return CheckedToken(user, scope, first_use=token.last_used is None, stale=stale)
 
