@@ -8,12 +8,21 @@ import re
 
 import pytest
 import sqlalchemy
+import transaction
+import webtest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests.factories import upload
+from cheeseshop.accounts import tokens
+from cheeseshop.app import main
+from cheeseshop.db.sessions import get_session_factory, get_tm_session
+from tests.conftest import TOKEN_KEY
+from tests.factories import basic_auth, upload
 
-SCANNED = re.compile(r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks)\b")
+SCANNED = re.compile(
+    r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks|api_tokens"
+    r"|api_token_projects|login_failures)\b"
+)
 
 
 @contextlib.contextmanager
@@ -64,6 +73,30 @@ def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
         url = page.json["files"][0]["url"]
         testapp.get(url[url.index("/packages/") :])
     assert len(statements) >= 10
+    assert seq_scans(database_url, statements) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_private_reads_and_token_uploads_use_indexes(settings, alice, database_url):
+    app = webtest.TestApp(main({}, **settings, **{"cheeseshop.read_access": "authenticated"}))
+    manager = transaction.TransactionManager(explicit=True)
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with manager:
+            session = get_tm_session(get_session_factory(engine), manager)
+            upload(app, alice, "alpha", "1.0")
+            _, scoped = tokens.create_token(
+                session, TOKEN_KEY.encode(), "alice", projects=["alpha"]
+            )
+    finally:
+        engine.dispose()
+    with captured_selects() as statements:
+        upload(app, ("__token__", scoped), "alpha", "2.0")
+        app.get("/simple/alpha/", headers=basic_auth(("__token__", scoped)))
+        app.get("/simple/alpha/", headers=basic_auth(alice))
+        app.get("/simple/alpha/", headers=basic_auth(alice))  # remembered
+        app.get("/simple/alpha/", headers=basic_auth(("alice", "wrong")), status=401)
+    assert len(statements) >= 8
     assert seq_scans(database_url, statements) == []
 
 
