@@ -17,6 +17,7 @@ on their order.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime
 import hashlib
@@ -466,10 +467,19 @@ class Server:
     """One ``cheeseshop [--data DIR | -c INI] serve`` process.
 
     *data_dir* holds the server's log (and, without *store*, the embedded
-    index itself); *serve_args* are extra ``serve`` options (``--workers 2``).
+    index itself); *serve_args* are extra ``serve`` options (``--workers 2``);
+    *extra_env* are settings for the server and its CLI as environment
+    variables (``{"CHEESESHOP_READ_ACCESS": "authenticated"}``), which
+    override the ini's.
     """
 
-    def __init__(self, data_dir: Path, store: DataDirStore | IniStore | None = None, serve_args=()):
+    def __init__(
+        self,
+        data_dir: Path,
+        store: DataDirStore | IniStore | None = None,
+        serve_args=(),
+        extra_env: dict | None = None,
+    ):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store if store is not None else DataDirStore(self.data_dir)
@@ -480,7 +490,7 @@ class Server:
         self.simple_url = f"{self.url}/simple/"
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
         self.proc: subprocess.Popen | None = None
-        self.env = cheeseshop_env(self.store)
+        self.env = {**cheeseshop_env(self.store), **(extra_env or {})}
 
     @property
     def backend(self) -> str:
@@ -576,6 +586,18 @@ class Server:
         self.cli("user", "add", name, "--email", email, "--password-stdin", input=password + "\n")
         return User(name, password, email)
 
+    def create_token(self, username: str, *options: str) -> str:
+        """``cheeseshop token create USERNAME *options``: the token it prints."""
+        out = self.cli("token", "create", username, *options).stdout
+        token = out.strip()
+        assert token.startswith("pypi-") and len(out.splitlines()) == 1, (
+            f"token create should print only the token, got {out!r}"
+        )
+        return token
+
+    def revoke_token(self, token_or_id: str) -> Result:
+        return self.cli("token", "revoke", token_or_id)
+
     def yank(self, project: str, version: str, reason: str) -> Result:
         return self.cli("yank", project, version, "--reason", reason)
 
@@ -584,10 +606,23 @@ class Server:
 
     # -- looking at it over HTTP, as a browser or script would
 
-    def get(self, path: str, accept: str | None = None) -> tuple[int, dict, bytes]:
+    def simple_url_with(self, username: str, password: str) -> str:
+        """The simple index URL with credentials in it, percent-encoded as a user must."""
+        userinfo = (
+            f"{urllib.parse.quote(username, safe='')}:{urllib.parse.quote(password, safe='')}"
+        )
+        return self.simple_url.replace("http://", f"http://{userinfo}@", 1)
+
+    def get(
+        self, path: str, accept: str | None = None, auth: tuple[str, str] | None = None
+    ) -> tuple[int, dict, bytes]:
+        """GET *path*; *auth* is (username, password), sent as Basic credentials."""
         request = urllib.request.Request(urllib.parse.urljoin(self.url, path))
         if accept:
             request.add_header("Accept", accept)
+        if auth:
+            encoded = base64.b64encode(":".join(auth).encode()).decode()
+            request.add_header("Authorization", f"Basic {encoded}")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, dict(response.headers), response.read()
@@ -682,9 +717,13 @@ class Shell:
     def run(
         self, args, *, cwd=None, input=None, check=True, env=None, timeout=COMMAND_TIMEOUT
     ) -> Result:
+        """*env* adds to the isolated environment; a None value removes that variable."""
         full_env = dict(self.env)
-        if env:
-            full_env.update(env)
+        for key, value in (env or {}).items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
         return run(args, env=full_env, cwd=cwd, input=input, check=check, timeout=timeout)
 
     def tool(self, name: str) -> str:
@@ -705,28 +744,48 @@ class Shell:
 
     # -- installers
 
-    def pip(self, target_python: Path, *args, check=True) -> Result:
+    def pip(self, target_python: Path, *args, check=True, env: dict | None = None) -> Result:
         """The clients venv's pip, installing into *target_python*'s environment."""
         return self.run(
-            [self.clients.python, "-m", "pip", "--python", target_python, *args], check=check
+            [self.clients.python, "-m", "pip", "--python", target_python, *args],
+            check=check,
+            env=env,
         )
 
     def pip_install(
-        self, target_python: Path, server: Server, *requirements, extra=(), check=True
+        self,
+        target_python: Path,
+        server: Server,
+        *requirements,
+        extra=(),
+        check=True,
+        index_url: str | None = None,
+        env: dict | None = None,
     ) -> Result:
+        """*index_url* replaces the server's simple URL (e.g. one with credentials
+        in it); *env* adds to the environment."""
         return self.pip(
             target_python,
             "install",
             "--index-url",
-            server.simple_url,
+            index_url or server.simple_url,
             *extra,
             *requirements,
             check=check,
+            env=env,
         )
 
     def uv_pip_install(
-        self, target_python: Path, server: Server, *requirements, extra=(), check=True
+        self,
+        target_python: Path,
+        server: Server,
+        *requirements,
+        extra=(),
+        check=True,
+        index_url: str | None = None,
+        env: dict | None = None,
     ) -> Result:
+        """*index_url* replaces the server's simple URL; *env* adds to the environment."""
         return self.run(
             [
                 self.tool("uv"),
@@ -735,11 +794,12 @@ class Shell:
                 "--python",
                 target_python,
                 "--index-url",
-                server.simple_url,
+                index_url or server.simple_url,
                 *extra,
                 *requirements,
             ],
             check=check,
+            env=env,
         )
 
     def installed_version(self, target_python: Path, distribution: str) -> str | None:

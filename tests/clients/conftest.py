@@ -14,6 +14,9 @@ See cheeseshop_e2e.py (beside this file) for what they are built on:
                                    PostgreSQL database (``db upgrade``d by
                                    the CLI) and a fresh bucket on the moto
                                    S3 server.
+* ``private_server`` (module, the same two params) the same, but a private
+                   index: ``CHEESESHOP_READ_ACCESS=authenticated``, every read
+                   needs credentials (a password or an API token).
 * ``user``, ``make_user``    uploaders made with ``cheeseshop user add``.
 * ``unique_name``  project names no other test uses.
 * ``sh``           runs clients in an isolated environment (tmp HOME, tmp
@@ -25,6 +28,7 @@ See cheeseshop_e2e.py (beside this file) for what they are built on:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 import pytest
@@ -67,13 +71,14 @@ def build_deps_wheelhouse(clients):
 SERVER_BACKENDS = ("embedded", "postgresql-s3")
 
 
-@pytest.fixture(scope="module", params=SERVER_BACKENDS)
-def server(request, tmp_path_factory):
-    """A running cheeseshop with an empty index, shared by one test module
-    (pytest runs the module's tests on one backend, then on the other)."""
+@contextlib.contextmanager
+def running_server(request, tmp_path_factory, extra_env=None):
+    """A started Server on the backend ``request.param`` names, with an empty
+    index; stopped (and its database dropped) on exit. *extra_env*: settings
+    as CHEESESHOP_* environment variables, for the server and its CLI."""
     base = tmp_path_factory.mktemp(f"cheeseshop-{request.param}")
     if request.param == "embedded":
-        srv = Server(base / "data")
+        srv = Server(base / "data", extra_env=extra_env)
         srv.start()
         try:
             yield srv
@@ -89,7 +94,7 @@ def server(request, tmp_path_factory):
         store = IniStore(
             base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients")
         )
-        srv = Server(base / "data", store)
+        srv = Server(base / "data", store, extra_env=extra_env)
         srv.cli("db", "upgrade")
         srv.start()
         try:
@@ -98,6 +103,23 @@ def server(request, tmp_path_factory):
             srv.stop()
     finally:
         database.drop()
+
+
+@pytest.fixture(scope="module", params=SERVER_BACKENDS)
+def server(request, tmp_path_factory):
+    """A running cheeseshop with an empty index, shared by one test module
+    (pytest runs the module's tests on one backend, then on the other)."""
+    with running_server(request, tmp_path_factory) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module", params=SERVER_BACKENDS)
+def private_server(request, tmp_path_factory):
+    """Like ``server``, but a private index: reads need credentials."""
+    with running_server(
+        request, tmp_path_factory, extra_env={"CHEESESHOP_READ_ACCESS": "authenticated"}
+    ) as srv:
+        yield srv
 
 
 @pytest.fixture
