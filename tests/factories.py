@@ -1,6 +1,7 @@
 """What the tests make, in one place: users, projects, distributions (bytes,
 filenames, metadata, upload forms), and the uploads that put them in an index,
-over HTTP (``upload``) or through the publishing functions (``add_wheel``).
+over HTTP (``upload``) or through the publishing functions (``add_wheel``,
+``add_distribution``).
 
 Helpers only: the fixtures that call them are in the conftest.py files.
 """
@@ -268,8 +269,14 @@ ARCHIVE_LIMITS = INSPECTION_LIMITS.archive
 def add_wheel(dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0"):
     """Upload a wheel without HTTP, as the upload view does, in the caller's
     transaction (``with tm:``): the result of ``recording.add_file``."""
-    content = wheel(name, version)
-    filename = wheel_filename(name, version)
+    return add_distribution(dbsession, storage, user_id, session_factory, tm, name, version)
+
+
+def add_distribution(
+    dbsession, storage, user_id, session_factory, tm, name="demo", version="1.0", kind="wheel"
+):
+    """Like ``add_wheel``, for a wheel or an sdist (``kind``)."""
+    filename, content = distribution(name, version, kind)
     params, _ = upload_form(name, version, filename, content)
     submitted = form.read_upload(getall(params), filename, limits=FIELD_LIMITS)
     existing = projects.find_project(dbsession, submitted.normalized_name)

@@ -11,7 +11,7 @@ from pyramid.exceptions import ConfigurationError
 from cheeseshop.cli.audit_log import audit_log
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
-from cheeseshop.cli.projects import status, unyank, yank
+from cheeseshop.cli.projects import remove, status, unyank, yank
 from cheeseshop.cli.roles import role
 from cheeseshop.cli.serve import serve
 from cheeseshop.cli.storage_commands import fsck, storage
@@ -58,5 +58,18 @@ def main(ctx, data_dir, config_uri):
     ctx.obj = Environment(data_dir=data_dir, config_uri=config_uri)
 
 
-for command in (serve, db, user, role, token, yank, unyank, status, fsck, storage, audit_log):
+for command in (
+    serve,
+    db,
+    user,
+    role,
+    token,
+    yank,
+    unyank,
+    remove,
+    status,
+    fsck,
+    storage,
+    audit_log,
+):
     main.add_command(command)

@@ -135,12 +135,19 @@ class Environment:
     @contextlib.contextmanager
     def dbsession(self):
         """A session in a transaction that commits when the block succeeds."""
+        with self.transaction() as (dbsession, _):
+            yield dbsession
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """(session, transaction manager): :meth:`dbsession`, with the
+        manager, for work that must follow the commit (stored bytes)."""
         self.prepare_database()
         engine = get_engine(self.settings)
         manager = transaction.TransactionManager(explicit=True)
         try:
             with manager:
-                yield get_tm_session(get_session_factory(engine), manager)
+                yield get_tm_session(get_session_factory(engine), manager), manager
         finally:
             engine.dispose()
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cheeseshop.accounts.roles import RoleName, grant_role
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import ProjectStatus, find_project
-from cheeseshop.models.catalog import File, Project, Release
+from cheeseshop.models.catalog import File, Project, Release, RemovedFilename
 from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.publishing.filenames import parse_filename
 from cheeseshop.publishing.inspection import render_readme
@@ -46,6 +46,7 @@ def add_file(
     ``session_factory`` makes fresh sessions, to see what other transactions
     committed. ``may_upload(project)`` authorizes again when a concurrent
     upload created the project first (the caller authorized against "new")."""
+    _refuse_removed_filename(dbsession, upload.filename.filename)
     if project is not None:
         existing = _existing_file(dbsession, project, upload, checked.received)
         if existing is not None:
@@ -54,6 +55,16 @@ def add_file(
     if not storage.transactional:
         cleanup = stored_bytes(storage, _referenced_by(session_factory), transaction_manager)
     return _record(dbsession, storage, cleanup, user, project, upload, checked, may_upload)
+
+
+def _refuse_removed_filename(dbsession, filename):
+    """A removed file's name is never used again: installers and caches may
+    still hold the removed bytes under it (see catalog.removal)."""
+    if dbsession.get(RemovedFilename, filename) is not None:
+        raise UploadRejected(
+            f"This filename has already been used, use a different version: {filename!r} "
+            "was removed, and a filename can be used only once."
+        )
 
 
 def _existing_file(dbsession, project, upload, received):

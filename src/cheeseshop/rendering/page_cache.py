@@ -37,8 +37,12 @@ class PageCache:
                 self._bytes -= len(evicted)
 
     def get_or_render(self, key, render):
+        """The cached page, or ``render()``'s. A render may find there is no
+        page (None: a project whose releases were all removed); that is
+        rare and quick to find again, so it is not kept."""
         page = self.get(key)
         if page is None:
             page = render()
-            self.put(key, page)
+            if page is not None:
+                self.put(key, page)
         return page

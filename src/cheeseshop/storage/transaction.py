@@ -4,6 +4,10 @@ Bytes are written to storage before the rows that point at them commit. If
 the transaction aborts, the bytes written in it are removed again, unless a
 row committed by someone else references the same key (two uploads of the
 same content race; the winner keeps the bytes).
+
+The other way round, bytes whose rows a transaction removes are deleted only
+once it has committed (:func:`delete_after_commit`): until then the rows may
+come back, and must still have their bytes.
 """
 
 import logging
@@ -70,3 +74,34 @@ def stored_bytes(storage, is_referenced, transaction_manager):
         txn.join(manager)
         txn.set_data(storage, manager)
         return manager
+
+
+def delete_after_commit(storage, keys, dbsession, transaction_manager):
+    """Delete ``keys``, whose rows ``dbsession``'s transaction (run by
+    ``transaction_manager``) removes, once that transaction has committed.
+
+    A transaction that aborts, or whose commit fails, deletes nothing. A
+    delete that fails after the commit cannot undo it: it is logged, and the
+    bytes stay behind as orphans, which ``cheeseshop fsck --repair`` removes.
+    A transactional backend deletes in the transaction itself."""
+    if storage.transactional:
+        storage = storage.for_transaction(dbsession)
+        for key in keys:
+            storage.delete(key)
+        return
+    transaction_manager.get().addAfterCommitHook(_delete_if_committed, args=(storage, list(keys)))
+
+
+def _delete_if_committed(committed, storage, keys):
+    if not committed:
+        return
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception as exc:  # the rows are gone for good: the bytes are orphans now
+            log.warning(
+                "could not delete %s after its row was removed (%s); "
+                "'cheeseshop fsck --repair' removes it",
+                key,
+                exc,
+            )

@@ -2,22 +2,7 @@
 CliRunner: what an operator types and reads, and what the index serves
 afterwards."""
 
-import pytest
-import webtest
-
-from cheeseshop.app import main as make_app
 from tests.factories import PASSWORD, assert_one_line_error, upload
-
-
-@pytest.fixture
-def served(cli, data_dir):
-    """The data directory's index, with alice (added by the CLI) and demo 1.0."""
-    upgraded = cli("db", "upgrade")
-    assert upgraded.exit_code == 0, (upgraded.output, upgraded.exception)
-    assert cli("user", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
-    testapp = webtest.TestApp(make_app({}, **{"cheeseshop.data_dir": str(data_dir)}))
-    upload(testapp, ("alice", PASSWORD), "demo", "1.0")
-    return testapp
 
 
 def test_yank_and_unyank(cli, served):

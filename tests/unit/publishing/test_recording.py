@@ -2,6 +2,8 @@
 
 import pytest
 
+from cheeseshop.models.catalog import RemovedFilename
+from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.settings import load as load_settings
 from cheeseshop.storage import storage_from_settings
 from tests.factories import CommitFailed, add_wheel, stored_files
@@ -48,3 +50,26 @@ def test_aborted_upload_leaves_no_bytes_on_any_backend(
             raise CommitFailed
     assert snapshot() == before
     assert list(storage.keys()) == []
+
+
+@pytest.mark.parametrize("project_exists", [True, False], ids=["project", "new project"])
+def test_a_removed_filename_is_refused(
+    dbsession, tm, session_factory, settings, make_user, snapshot, project_exists
+):
+    """Wherever its project stands: a removed name is never used again."""
+    storage = storage_from_settings(load_settings(settings))
+    user_id = make_user("alice")
+    with tm:
+        if project_exists:
+            add_wheel(dbsession, storage, user_id, session_factory, tm, version="0.9")
+        dbsession.add(RemovedFilename(filename="demo-1.0-py3-none-any.whl"))
+    before = snapshot()
+    with pytest.raises(UploadRejected) as raised:
+        with tm:
+            add_wheel(dbsession, storage, user_id, session_factory, tm, version="1.0")
+    assert (raised.value.status, str(raised.value)) == (
+        400,
+        "This filename has already been used, use a different version: "
+        "'demo-1.0-py3-none-any.whl' was removed, and a filename can be used only once.",
+    )
+    assert snapshot() == before
