@@ -1,6 +1,7 @@
 from pyramid.config import Configurator
 
 from cheeseshop import settings as index_settings
+from cheeseshop.access_log import AccessLog
 
 
 def main(global_config=None, **ini_settings):
@@ -21,4 +22,7 @@ def make_app(settings):
         config.include("cheeseshop.security")
         config.include("cheeseshop.api")
         config.include("cheeseshop.web")
-        return config.make_wsgi_app()
+        app = config.make_wsgi_app()
+    # Outside Pyramid, so that the line has the status and the bytes that
+    # really left, whatever a tween or an exception view made of them.
+    return AccessLog(app) if settings.access_log else app

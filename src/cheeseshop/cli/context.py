@@ -87,10 +87,13 @@ class Environment:
         return settings
 
     def setup_logging(self):
-        if self.config_uri:
+        """The ini's logging sections; without them (``--data``, or an ini
+        that has no ``[loggers]``), INFO and above to standard error with a
+        timestamp, so ``serve`` shows its access log by default."""
+        # Reading the section first also makes a missing file one line.
+        if self.config_uri and read_ini_section(self.config_uri, "loggers") is not None:
             from pyramid.paster import setup_logging
 
-            read_ini_section(self.config_uri, "app:main")  # a missing file is one line
             try:
                 setup_logging(self.config_uri)
             except (configparser.Error, KeyError) as exc:

@@ -32,6 +32,10 @@ from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.security.throttling import LoginThrottled
 
 READS = ("GET", "HEAD")
+# Where the caller a request authenticated as is named (``Identity.name``),
+# for the access log (:mod:`cheeseshop.access_log`), which reads it once the
+# answer is sent.
+ENVIRON_USER = "cheeseshop.user"
 
 
 def basic_credentials(request):
@@ -75,6 +79,15 @@ class Identity:
     token: tokens.TokenScope | None = None
 
     @property
+    def name(self) -> str:
+        """Who the caller is, as the access log shows it: the username, and
+        which of the user's tokens when one was used (``alice/token-3``).
+        No spaces, so the log's fields still split on them."""
+        if self.token is None:
+            return self.user.username
+        return f"{self.user.username}/token-{self.token.id}"
+
+    @property
     def principals(self):
         principals = [Everyone, Authenticated, f"user:{self.user.id}"]
         if self.user.is_admin:
@@ -104,8 +117,14 @@ class SecurityPolicy:
             return None
         username, password = credentials
         if tokens.is_token(username):
-            return self._token_identity(request, password)
-        return self._password_identity(request, username, password)
+            identity = self._token_identity(request, password)
+        else:
+            identity = self._password_identity(request, username, password)
+        if isinstance(identity, Identity):
+            # Only once the credentials were checked: the access log never
+            # names a user it was merely told about.
+            request.environ[ENVIRON_USER] = identity.name
+        return identity
 
     def _token_identity(self, request, secret):
         checked = tokens.check(request.read_session, self.token_key, secret)

@@ -1,10 +1,12 @@
 """``cheeseshop serve`` as a user runs it: a real process on a free port."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -94,3 +96,62 @@ def test_port_in_use_is_one_clear_line(tmp_path):
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+ACCESS_LINE = re.compile(
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[cheeseshop\.access\] "
+    r'127\.0\.0\.1 - "GET /simple/\?probe HTTP/1\.1" 200 \d+ \d+\.\d{3}s'
+)
+
+
+@pytest.mark.parametrize(
+    "how, variable, logged",
+    [
+        ("data", None, True),
+        # An ini without logging sections logs as --data does.
+        ("ini", None, True),
+        ("data", "false", False),
+    ],
+)
+def test_serve_writes_an_access_line_per_request(tmp_path, how, variable, logged):
+    port = free_port()
+    if how == "ini":
+        ini = tmp_path / "index.ini"
+        ini.write_text(f"[app:main]\nuse = egg:cheeseshop\ncheeseshop.data_dir = {tmp_path}/data\n")
+        where = ["-c", str(ini)]
+    else:
+        where = ["--data", str(tmp_path / "data")]
+    env = {k: v for k, v in os.environ.items() if k != "CHEESESHOP_ACCESS_LOG"}
+    if variable is not None:
+        env["CHEESESHOP_ACCESS_LOG"] = variable
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cheeseshop.cli", *where, "serve", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    lines = []
+    # Read as it comes: the line is written once the body is sent, which
+    # may be after the client has it.
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/simple/", process)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/simple/?probe") as response:
+            body = response.read()
+        deadline = time.monotonic() + (10 if logged else 1)
+        while time.monotonic() < deadline and not any("?probe" in line for line in lines):
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+        reader.join(5)
+        process.stderr.close()
+    probes = [line.rstrip("\n") for line in lines if "?probe" in line]
+    if not logged:
+        assert probes == []
+        assert not any("cheeseshop.access" in line for line in lines)
+        return
+    (probe,) = probes
+    assert ACCESS_LINE.fullmatch(probe), probe
+    assert probe.split()[-2] == str(len(body))
