@@ -10,8 +10,10 @@ redirected once, at the root, to the one spelling: caches and clients then
 see one URL per page, and relative links resolve as intended.
 """
 
+import re
 from urllib.parse import quote
 
+import packaging.utils
 from pyramid.authorization import Allow, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPForbidden, HTTPMovedPermanently
 from pyramid.traversal import split_path_info
@@ -28,6 +30,9 @@ QUERY_SAFE = PATH_SAFE + "?%"
 class Resource:
     __name__ = ""
     __parent__ = None
+    # A container of the root reachable on a private index without signing
+    # in (the sign-in page).
+    always_readable = False
 
     def __init__(self, request, name="", parent=None):
         self.request = request
@@ -45,18 +50,38 @@ class Root(Resource):
         return [(Allow, Authenticated if private else Everyone, Permission.VIEW)]
 
     def __getitem__(self, name):
-        if self.request.method in ("GET", "HEAD"):
+        container = self.request.registry[CONTAINERS].get(name)
+        readable = container is not None and container.always_readable
+        if self.request.method in ("GET", "HEAD") and not readable:
             # Before anything is looked up: a private index tells an
             # anonymous caller not even which projects exist (404 or not).
             allowed = self.request.has_permission(Permission.VIEW, self)
             if not allowed:
                 raise HTTPForbidden(result=allowed)
-        container = self.request.registry[CONTAINERS][name]
+        if container is None:
+            raise KeyError(name)
         redirect_to_canonical(self.request, getattr(container, "canonical_segments", None))
         return container(self.request, name, self)
 
 
 CONTAINERS = "cheeseshop.url_containers"
+
+# A project name as uploads accept it (PEP 508), and no longer than its column.
+PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+MAX_NAME = 200
+
+
+def is_project_name(name):
+    return len(name) <= MAX_NAME and PROJECT_NAME.fullmatch(name) is not None
+
+
+def project_in_normal_form(segments):
+    """``canonical_segments`` of the containers whose second segment is a
+    project name: that segment in PEP 503 normal form. A segment that is no
+    project name stays as it is, to be a 404: no redirect spells it anew."""
+    if len(segments) > 1 and is_project_name(segments[1]):
+        segments[1] = packaging.utils.canonicalize_name(segments[1])
+    return segments
 
 
 def root_factory(request):

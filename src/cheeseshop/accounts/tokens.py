@@ -20,12 +20,36 @@ import os
 import secrets
 
 from pyramid.exceptions import ConfigurationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from cheeseshop.accounts.users import AccountError, find_user
 from cheeseshop.catalog.projects import find_project
 from cheeseshop.models.accounts import API_TOKENS, ApiToken, ApiTokenProject, User
 from cheeseshop.models.timestamps import utcnow
+
+USERS = User.__table__
+TOKEN_PROJECTS = ApiTokenProject.__table__
+# One query, built once (it runs on every request a token authenticates):
+# the token by its unique hash, its user, and its projects (a row per
+# project, or one row with NULL).
+_CHECK = (
+    select(
+        API_TOKENS.c.id.label("token_id"),
+        API_TOKENS.c.read_only,
+        API_TOKENS.c.expires,
+        API_TOKENS.c.last_used,
+        API_TOKENS.c.revoked,
+        TOKEN_PROJECTS.c.project_id,
+        USERS.c.id,
+        USERS.c.username,
+        USERS.c.is_admin,
+        USERS.c.is_active,
+        USERS.c.password_hash,
+    )
+    .join(USERS, USERS.c.id == API_TOKENS.c.user_id)
+    .outerjoin(TOKEN_PROJECTS, TOKEN_PROJECTS.c.token_id == API_TOKENS.c.id)
+    .where(API_TOKENS.c.secret_hash == bindparam("secret_hash"))
+)
 
 PREFIX = "pypi-"
 USERNAME = "__token__"
@@ -119,38 +143,31 @@ class TokenScope:
 
 @dataclasses.dataclass(frozen=True)
 class CheckedToken:
-    user: User
+    user: object  # a row: id, username, is_admin, is_active, password_hash
     scope: TokenScope
     first_use: bool
     # Whether last_used is older than LAST_USED_RESOLUTION (or unset).
     stale: bool
 
 
-def check(dbsession, key, secret, now=None) -> CheckedToken | None:
+def check(connection, key, secret, now=None) -> CheckedToken | None:
     """The token ``secret`` if it works now (not revoked, not expired, its
-    user active); None otherwise."""
+    user active); None otherwise. ``connection``: a Connection or Session."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     now = now or utcnow()
-    # One query: the token by its unique hash, its user and its projects
-    # (a row per project, or one row with None).
-    rows = dbsession.execute(
-        select(ApiToken, User, ApiTokenProject.project_id)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(ApiTokenProject, ApiTokenProject.token_id == ApiToken.id)
-        .where(ApiToken.secret_hash == keyed_hash(key, secret))
-    ).all()
+    rows = connection.execute(_CHECK, {"secret_hash": keyed_hash(key, secret)}).all()
     if not rows:
         return None
-    token, user, _ = rows[0]
+    token = rows[0]
     if token.revoked is not None or (token.expires is not None and token.expires <= now):
         return None
-    if not user.is_active:
+    if not token.is_active:
         return None
-    project_ids = frozenset(project_id for _, _, project_id in rows if project_id is not None)
-    scope = TokenScope(token.id, token.read_only, project_ids or None)
+    project_ids = frozenset(row.project_id for row in rows if row.project_id is not None)
+    scope = TokenScope(token.token_id, token.read_only, project_ids or None)
     stale = token.last_used is None or token.last_used <= now - LAST_USED_RESOLUTION
-    return CheckedToken(user, scope, first_use=token.last_used is None, stale=stale)
+    return CheckedToken(token, scope, first_use=token.last_used is None, stale=stale)
 
 
 def record_use(connection, token_id, now=None) -> bool:

@@ -5,7 +5,7 @@ import re
 import threading
 
 import argon2
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cheeseshop.accounts import audit
 from cheeseshop.accounts.audit import Event
@@ -86,6 +86,20 @@ def set_active(dbsession, username, active: bool, actor=None) -> User:
 
 def list_users(dbsession) -> list[User]:
     return list(dbsession.scalars(select(User).order_by(User.username)))
+
+
+USERS = User.__table__
+# A user as a request's identity needs it: built once (this runs on every
+# private read), as a Core row, not an ORM object.
+_USER_BY_ID = select(
+    USERS.c.id, USERS.c.username, USERS.c.is_admin, USERS.c.is_active, USERS.c.password_hash
+).where(USERS.c.id == bindparam("user_id"))
+
+
+def user_by_id(connection, user_id):
+    """The user ``user_id`` as a row (id, username, is_admin, is_active,
+    password_hash), or None."""
+    return connection.execute(_USER_BY_ID, {"user_id": user_id}).first()
 
 
 def find_user(dbsession, username) -> User | None:

@@ -8,8 +8,6 @@ into 404. So is a segment that cannot name anything stored (not a project
 name, a version or a file name): it is refused before any query.
 """
 
-import re
-
 import packaging.utils
 from pyramid.authorization import Allow, Authenticated
 from sqlalchemy import select
@@ -18,7 +16,7 @@ from cheeseshop.accounts.roles import RoleName
 from cheeseshop.catalog.projects import ProjectStatus, find_project
 from cheeseshop.models.accounts import Role
 from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
-from cheeseshop.resources import Resource
+from cheeseshop.resources import Resource, is_project_name, project_in_normal_form
 from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.storage import keys
 
@@ -33,15 +31,8 @@ def _project(request, normalized_name):
     return project
 
 
-# A project name as uploads accept it (PEP 508), and no longer than its column.
-PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
-MAX_NAME = 200
 MAX_VERSION = 100  # the releases' version columns
 MAX_KEY = 400 + len(keys.METADATA_SUFFIX)  # the files' path column, and .metadata
-
-
-def is_project_name(name):
-    return len(name) <= MAX_NAME and PROJECT_NAME.fullmatch(name) is not None
 
 
 def _plain(segment, limit):
@@ -49,15 +40,6 @@ def _plain(segment, limit):
     (no NUL, CR or LF, which PostgreSQL or a header would refuse), and not
     longer than the column it is looked up in."""
     return len(segment) <= limit and segment.isascii() and segment.isprintable()
-
-
-def _project_in_normal_form(segments):
-    """``canonical_segments`` of the project containers: the project segment
-    in PEP 503 normal form. A segment that is no project name stays as it
-    is, to be a 404: no redirect spells it anew."""
-    if len(segments) > 1 and is_project_name(segments[1]):
-        segments[1] = packaging.utils.canonicalize_name(segments[1])
-    return segments
 
 
 def _project_segment(request, name):
@@ -72,7 +54,7 @@ def _project_segment(request, name):
 class SimpleIndex(Resource):
     """``/simple/``: every project."""
 
-    canonical_segments = staticmethod(_project_in_normal_form)
+    canonical_segments = staticmethod(project_in_normal_form)
 
     def __getitem__(self, name):
         return SimpleProject(self.request, name, self, _project_segment(self.request, name))
@@ -116,7 +98,7 @@ class SimpleProject(ProjectResource):
 class JsonIndex(Resource):
     """``/pypi/``: the JSON API."""
 
-    canonical_segments = staticmethod(_project_in_normal_form)
+    canonical_segments = staticmethod(project_in_normal_form)
 
     def __getitem__(self, name):
         return JsonProject(self.request, name, self, _project_segment(self.request, name))

@@ -10,8 +10,9 @@ from cheeseshop.security.throttling import LoginThrottled, login_throttled
 def includeme(config):
     settings = config.registry.cheeseshop_settings
     key = load_key(settings)
-    config.set_security_policy(
-        SecurityPolicy(key, RememberedLogins(key, settings.login_remember_seconds))
-    )
+    config.registry["token_key"] = key
+    policy = SecurityPolicy(key, RememberedLogins(key, settings.login_remember_seconds))
+    config.set_security_policy(policy)
+    config.registry.security_policy = policy
     config.add_exception_view(login_throttled, context=LoginThrottled)
     config.add_forbidden_view(forbidden)

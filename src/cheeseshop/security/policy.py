@@ -27,11 +27,14 @@ from cheeseshop.accounts import audit, login_limits, tokens
 from cheeseshop.accounts import users as accounts
 from cheeseshop.accounts.audit import Actor, Event
 from cheeseshop.accounts.remembered_logins import RememberedLogins
-from cheeseshop.models.accounts import User
 from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.security.throttling import LoginThrottled
 
 READS = ("GET", "HEAD")
+# The browser's session (cheeseshop.web.sessions): its cookie, and the key
+# of the signed-in user in it.
+SESSION_COOKIE = "cheeseshop_session"
+SESSION_USER = "user"
 # Where the caller a request authenticated as is named (``Identity.name``),
 # for the access log (:mod:`cheeseshop.access_log`), which reads it once the
 # answer is sent.
@@ -63,8 +66,8 @@ def client_address(request) -> str:
     return request.remote_addr or ""
 
 
-class _Throttled:
-    """What the identity cache holds for a refused login."""
+class Throttled:
+    """A login refused by the limits on password guessing, for this many seconds."""
 
     def __init__(self, retry_after):
         self.retry_after = retry_after
@@ -75,7 +78,9 @@ class Identity:
     """An authenticated caller: a user, and the token's scope if a token
     authenticated it."""
 
-    user: User
+    # A User, or a row with its id, username, is_admin, is_active and
+    # password_hash (the read path loads no ORM objects).
+    user: object
     token: tokens.TokenScope | None = None
 
     @property
@@ -106,7 +111,7 @@ class SecurityPolicy:
 
     def identity(self, request) -> Identity | None:
         identity = self._identity.get_or_create(request)
-        if isinstance(identity, _Throttled):
+        if isinstance(identity, Throttled):
             # Every time it is asked for: the upload view, then has_permission.
             raise LoginThrottled(identity.retry_after)
         return identity
@@ -114,7 +119,10 @@ class SecurityPolicy:
     def _load_identity(self, request):
         credentials = basic_credentials(request)
         if credentials is None:
-            return None
+            identity = self._session_identity(request)
+            if identity is not None:
+                request.environ[ENVIRON_USER] = identity.name
+            return identity
         username, password = credentials
         if tokens.is_token(username):
             identity = self._token_identity(request, password)
@@ -127,7 +135,7 @@ class SecurityPolicy:
         return identity
 
     def _token_identity(self, request, secret):
-        checked = tokens.check(request.read_session, self.token_key, secret)
+        checked = tokens.check(request.read_connection, self.token_key, secret)
         if checked is None:
             return self._failed(request, tokens.USERNAME, "token")
         if checked.stale:
@@ -143,17 +151,51 @@ class SecurityPolicy:
                     )
         return Identity(checked.user, checked.scope)
 
+    def _session_identity(self, request):
+        """The user a browser signed in as (:mod:`cheeseshop.web.sessions`),
+        if the session still holds: same password, still active."""
+        if SESSION_COOKIE not in request.cookies:
+            return None  # no session to read: no query, no cookie set
+        signed_in = request.session.get(SESSION_USER)
+        if not isinstance(signed_in, list) or len(signed_in) != 2:
+            return None
+        user_id, fingerprint = signed_in
+        user = (
+            accounts.user_by_id(request.read_connection, user_id)
+            if isinstance(user_id, int)
+            else None
+        )
+        if user is None or not user.is_active or fingerprint != self.fingerprint(user):
+            return None
+        return Identity(user)
+
+    def fingerprint(self, user) -> str:
+        """What a session keeps of the password it was opened with: a new
+        password ends every session opened with the old one."""
+        return tokens.keyed_hash(self.token_key, "session:" + user.password_hash)[:32]
+
     def _password_identity(self, request, username, password):
         read = request.method in READS
         if read:
             remembered = self.remembered.recall(username, password)
             if remembered is not None:
                 user_id, password_hash = remembered
-                user = request.read_session.get(User, user_id)
+                user = accounts.user_by_id(request.read_connection, user_id)
                 # Still that password, still active: or it is forgotten.
                 if user is not None and user.is_active and user.password_hash == password_hash:
                     return Identity(user)
                 self.remembered.forget(username, password)
+        user = self.check_password(request, username, password, "password")
+        if user is None or isinstance(user, Throttled):
+            return user
+        if read:
+            self.remembered.remember(username, password, user)
+        return Identity(user)
+
+    def check_password(self, request, username, password, how):
+        """The active user with these credentials; None (the failure
+        counted and audited) or a :class:`Throttled` otherwise. ``how``:
+        what the audit log says of the login (``password``, ``web``)."""
         # On the read connection: checking a password must not take the
         # database's write lock (SQLite) for the time an argon2 hash takes.
         # The limits first, so a refused attempt costs no hash.
@@ -162,20 +204,18 @@ class SecurityPolicy:
             request.read_session, limits, username, client_address(request)
         )
         if wait is not None:
-            return _Throttled(wait)
+            return Throttled(wait)
         user = accounts.authenticate(request.read_session, username, password)
         if user is None:
-            return self._failed(request, username, "password", limits)
+            return self._failed(request, username, how, limits)
         audit.record_apart(
             request.registry["db_engine"],
             Event.LOGIN,
             Actor.of_request(request, user),
             user=user.username,
-            detail=f"password, {request.method} {request.path_info[:100]}",
+            detail=f"{how}, {request.method} {request.path_info[:100]}",
         )
-        if read:
-            self.remembered.remember(username, password, user)
-        return Identity(user)
+        return user
 
     def _limits(self, request):
         return login_limits.LoginLimits.from_settings(request.registry.cheeseshop_settings)
@@ -193,7 +233,7 @@ class SecurityPolicy:
             limits = self._limits(request)
             wait = login_limits.seconds_to_wait(request.read_session, limits, username, address)
             if wait is not None:
-                return _Throttled(wait)
+                return Throttled(wait)
         engine = request.registry["db_engine"]
         login_limits.record_failure(engine, limits, username, address)
         audit.record_apart(
