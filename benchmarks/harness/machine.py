@@ -12,7 +12,8 @@ from .paths import REPO
 from .processes import run
 
 
-def machine_info(results: dict) -> dict:
+def machine_info(results: dict, repo: Path = REPO) -> dict:
+    """``repo``: the checkout whose git revision is recorded (the one measured)."""
     cpu = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -29,14 +30,14 @@ def machine_info(results: dict) -> dict:
     wrk = run(["wrk", "-v"], check=False).stdout.splitlines()
     rev = "?"
     try:
-        cp = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=False)
+        cp = run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], check=False)
         if cp.returncode == 0:
             rev = cp.stdout.strip()
             dirty = run(
                 [
                     "git",
                     "-C",
-                    str(REPO),
+                    str(repo),
                     "status",
                     "--porcelain",
                     "--",

@@ -9,6 +9,7 @@ import random
 import urllib.parse
 
 from .console import BenchError, log
+from .cpu import tree_cpu_ns
 from .http_client import fetch, normalize, parse_links
 from .memory import reset_hwm, tree_mem
 from .processes import tail_file
@@ -31,7 +32,7 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     """Project names from the corpus, file download paths from the simple pages."""
     projects = sorted({normalize(e["name"]) for e in manifest})
     # Check the root index lists them all.
-    r = fetch("GET", srv.base + srv.simple_root())
+    r = fetch("GET", srv.base + srv.simple_root(), headers=srv.read_headers)
     if r.status != 200:
         raise BenchError(f"{srv.name}: {srv.simple_root()} -> HTTP {r.status}")
     listed = {
@@ -49,7 +50,7 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     seen: set[str] = set()
     for p in sample:
         page = srv.simple_project(p)
-        r = fetch("GET", srv.base + page)
+        r = fetch("GET", srv.base + page, headers=srv.read_headers)
         if r.status != 200:
             raise BenchError(f"{srv.name}: {page} -> HTTP {r.status}")
         for href, text in parse_links(r.body):
@@ -74,7 +75,8 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
 def preflight(
     srv: Server, paths: list[str], headers: dict[str, str], want_ct=None, n: int = 3
 ) -> tuple[bool, str]:
-    """Fetch a few of the paths; (ok, note).  ok=False means 'not supported'."""
+    """Fetch a few of the paths; (ok, note).  ok=False means 'not supported'.
+    ``headers`` include the server's ``read_headers``."""
     for p in paths[:n]:
         r = fetch("GET", srv.base + p, headers=headers)
         if r.status != 200:
@@ -112,6 +114,7 @@ def plan_reads(srv: Server, manifest: list[dict], args, results: dict) -> None:
     res["endpoints"] = {}
     srv.plans = {}
     for key, paths, headers, want_ct in plans:
+        headers = {**srv.read_headers, **headers}
         if not paths:
             res["endpoints"][key] = {"na": "no such endpoint"}
             continue
@@ -156,20 +159,28 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                         )
                     if args.warmup > 0:
                         run_wrk(srv.base, lua, args.warmup, args)
+                    cpu0 = tree_cpu_ns(srv.proc.pid)
                     w = run_wrk(srv.base, lua, args.duration, args)
+                    cpu_s = (tree_cpu_ns(srv.proc.pid) - cpu0) / 1e9
                 except BenchError as e:
                     res["error"] = str(e)
                     log(f"{srv.name}: ERROR: {e}")
                     continue
                 w["urls"] = nurls
                 w["loadavg"] = os.getloadavg()
+                # The server's CPU time per request: its cost, which load on
+                # the machine disturbs far less than its requests/s.
+                w["server_cpu_s"] = cpu_s
+                if w.get("requests"):
+                    w["cpu_ms_per_request"] = cpu_s * 1e3 / w["requests"]
                 runs[srv.name].setdefault(key, []).append(w)
                 bad = ""
                 if w["non2xx"] or w["socket_errors"]:
                     bad = f"  !! non-2xx/3xx={w['non2xx']} socket errors={w['socket_errors']}"
                 log(
                     f"{srv.name:10s} {key:13s} {w['rps']:9.1f} req/s  p99 "
-                    f"{w.get('p99_ms', 0):8.2f} ms  ({nurls} URLs){bad}"
+                    f"{w.get('p99_ms', 0):8.2f} ms  server CPU "
+                    f"{w.get('cpu_ms_per_request', 0):.2f} ms/req  ({nurls} URLs){bad}"
                 )
     for srv in servers:
         res = results[srv.name]
@@ -185,6 +196,9 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
             p99s = [w["p99_ms"] for w in ws if "p99_ms" in w]
             if p99s:
                 agg["p99_ms"] = _median(p99s)
+            cpus = [w["cpu_ms_per_request"] for w in ws if "cpu_ms_per_request" in w]
+            if cpus:
+                agg["cpu_ms_per_request"] = _median(cpus)
             eps[key] = agg
         if srv.proc is not None and srv.proc.poll() is None:
             mem = tree_mem(srv.proc.pid)

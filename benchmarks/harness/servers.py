@@ -61,6 +61,9 @@ class Server:
         return f"/pypi/{project}/json"
 
     json_headers: dict[str, str] = {}
+    # Sent with every read (the URL checks and wrk's requests): a private
+    # index's credentials.
+    read_headers: dict[str, str] = {}
     upload_path = "/"
 
     def ready_path(self) -> str:
