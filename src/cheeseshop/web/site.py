@@ -7,6 +7,8 @@ from importlib import resources
 
 from pyramid.events import BeforeRender, subscriber
 
+from cheeseshop.security.policy import SESSION_COOKIE
+
 STATIC = resources.files("cheeseshop.web") / "static"
 
 
@@ -32,7 +34,13 @@ class Site:
 
     @functools.cached_property
     def user(self):
-        identity = self.request.identity
+        """Who signed in with this browser. Only a session counts: a page
+        must not check Basic credentials it was sent (a password hash per
+        read), and a browser's Basic login cannot be signed out of anyway."""
+        request = self.request
+        if SESSION_COOKIE not in request.cookies or "Authorization" in request.headers:
+            return None
+        identity = request.identity
         return identity.user if identity is not None else None
 
     @property
@@ -46,7 +54,7 @@ class Site:
 
     @property
     def flashes(self):
-        if "cheeseshop_session" not in self.request.cookies:
+        if SESSION_COOKIE not in self.request.cookies:
             return []
         return self.request.session.pop_flash()
 
