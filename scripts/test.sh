@@ -10,6 +10,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql-15)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== apt-get install ${missing[*]}"
   apt-get update -q >/dev/null
@@ -27,6 +28,15 @@ echo "== client tools in $clients_venv"
 [ -x "$clients_venv/bin/python" ] || python3 -m venv "$clients_venv"
 "$clients_venv/bin/python" -m pip install -q -r requirements/clients.txt
 export CHEESESHOP_CLIENTS_VENV="$clients_venv"
+
+axe_dir="${CHEESESHOP_AXE_DIR:-$PWD/.cache/axe}"
+echo "== axe-core (the browser tests' accessibility checks) in $axe_dir"
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  mkdir -p "$axe_dir"
+  axe_version=$(cat requirements/axe-core.txt)
+  (cd "$axe_dir" && npm install --no-audit --no-fund --silent "axe-core@$axe_version")
+fi
+export CHEESESHOP_AXE_JS="$axe_dir/node_modules/axe-core/axe.min.js"
 
 echo "== ruff"
 python3 -m ruff check .

@@ -23,3 +23,9 @@ def test_simple_index_links_lead_to_the_files(browser, live_server, testapp, ali
     assert browser.find_element(By.TAG_NAME, "h1").text == "Links for browse-me"
     link = browser.find_element(By.LINK_TEXT, "browse_me-1.0-py3-none-any.whl")
     assert link.get_attribute("href").startswith(live_server + "/packages/")
+
+
+def test_the_pages_so_far_are_accessible(browser, live_server, assert_accessible):
+    for path in ("/", "/account/login/", "/no-such-page"):
+        browser.get(live_server + path)
+        assert_accessible()
