@@ -171,10 +171,11 @@ def dbsession(session_factory, tm):
 
 @pytest.fixture
 def make_user(session_factory):
-    """make_user(username="alice", password=PASSWORD) -> the id of a committed user."""
+    """make_user(username="alice", password=PASSWORD, admin=False) -> the id
+    of a committed user."""
 
-    def make(username="alice", password=PASSWORD):
-        return factories.user(session_factory, username, password)
+    def make(username="alice", password=PASSWORD, admin=False):
+        return factories.user(session_factory, username, password, admin=admin)
 
     return make
 

@@ -15,6 +15,7 @@ import zipfile
 
 import packaging.utils
 import transaction
+import webtest
 
 from cheeseshop.accounts import users as accounts
 from cheeseshop.catalog import projects
@@ -30,12 +31,14 @@ PASSWORD = "correct horse battery staple"
 # Users
 
 
-def user(session_factory, username="alice", password=PASSWORD):
+def user(session_factory, username="alice", password=PASSWORD, admin=False):
     """A user committed in a transaction of its own; its id."""
     manager = transaction.TransactionManager(explicit=True)
     with manager:
         session = get_tm_session(session_factory, manager)
-        created = accounts.create_user(session, username, password, email=f"{username}@example.org")
+        created = accounts.create_user(
+            session, username, password, email=f"{username}@example.org", admin=admin
+        )
         user_id = created.id
     return user_id
 
@@ -324,6 +327,38 @@ def stored_files(files_dir):
         for folder, _, names in os.walk(files_dir)
         for name in names
     )
+
+
+# The web pages
+
+# Where the browsers of the tests are (the audit log records it).
+BROWSER_ADDRESS = "192.0.2.7"
+
+
+def browser(app, address=BROWSER_ADDRESS):
+    """A browser of its own (its own cookies) on ``app``: it asks for HTML,
+    as browsers do, so refusals are pages and redirects to the sign-in."""
+    return webtest.TestApp(
+        app, extra_environ={"HTTP_ACCEPT": "text/html,*/*;q=0.8", "REMOTE_ADDR": address}
+    )
+
+
+def page_form(response, action):
+    """The form of ``response`` that posts to ``action`` (a path: ``/account/login/``)."""
+    for candidate in response.forms.values():
+        if candidate.action.endswith(action):
+            return candidate
+    raise AssertionError(f"no form posts to {action}")
+
+
+def sign_in(browser, credentials, next_path=""):
+    """Sign ``browser`` in through the sign-in form: the response it is sent to."""
+    username, password = credentials
+    page = browser.get("/account/login/" + (f"?next={next_path}" if next_path else ""))
+    login = page_form(page, "/account/login/")
+    login["username"] = username
+    login["password"] = password
+    return login.submit(status=303).follow()
 
 
 # The command line

@@ -12,6 +12,7 @@ from cheeseshop.accounts.users import AccountError, find_user
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import get_project
 from cheeseshop.models.accounts import Role, User
+from cheeseshop.models.catalog import Project
 
 
 class RoleName(enum.StrEnum):
@@ -39,6 +40,19 @@ def list_roles(dbsession, project_name) -> list[tuple[str, str]]:
         .order_by(Role.role_name.desc(), User.username)
     ).all()
     return [(username, role) for username, role in rows]
+
+
+def list_user_roles(dbsession, username) -> list[tuple[str, str, str]]:
+    """(project name, its normal form, role) of every project ``username``
+    has a role on, by name."""
+    user = _user(dbsession, username)
+    rows = dbsession.execute(
+        select(Project.name, Project.normalized_name, Role.role_name)
+        .join(Role, Role.project_id == Project.id)
+        .where(Role.user_id == user.id)
+        .order_by(Project.normalized_name)
+    ).all()
+    return [(name, normalized, role) for name, normalized, role in rows]
 
 
 def set_role(dbsession, project_name, username, role_name, by=None, actor=None) -> str:

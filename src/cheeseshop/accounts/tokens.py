@@ -22,6 +22,8 @@ import secrets
 from pyramid.exceptions import ConfigurationError
 from sqlalchemy import bindparam, select, update
 
+from cheeseshop.accounts import audit
+from cheeseshop.accounts.audit import Event
 from cheeseshop.accounts.users import AccountError, find_user
 from cheeseshop.catalog.projects import find_project
 from cheeseshop.models.accounts import API_TOKENS, ApiToken, ApiTokenProject, User
@@ -187,9 +189,18 @@ def record_use(connection, token_id, now=None) -> bool:
 
 
 def create_token(
-    dbsession, key, username, *, projects=(), expires_in_days=None, read_only=False, description=""
+    dbsession,
+    key,
+    username,
+    *,
+    projects=(),
+    expires_in_days=None,
+    read_only=False,
+    description="",
+    actor=None,
 ) -> tuple[ApiToken, str]:
-    """A new token of ``username``: (its row, the token, to be shown once)."""
+    """A new token of ``username``: (its row, the token, to be shown once).
+    ``actor``: who, for the audit log (None: the command line)."""
     user = find_user(dbsession, username)
     if user is None:
         raise AccountError(f"No user {username!r}.")
@@ -204,11 +215,13 @@ def create_token(
             raise AccountError(f"No project {name!r}: a token can be scoped to existing ones.")
         scoped.append(project)
     if read_only and scoped:
-        raise AccountError("A read-only token reads every project: give it no --project.")
+        raise AccountError(
+            "A read-only token reads every project: it cannot be limited to some projects."
+        )
     expires = None
     if expires_in_days is not None:
         if expires_in_days <= 0:
-            raise AccountError("--expires-in must be a whole number of days, 1 or more.")
+            raise AccountError("The expiry must be a whole number of days, 1 or more.")
         expires = utcnow() + datetime.timedelta(days=expires_in_days)
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -221,6 +234,14 @@ def create_token(
     )
     dbsession.add(token)
     dbsession.flush()
+    audit.record(
+        dbsession,
+        Event.TOKEN_CREATED,
+        actor,
+        user=user.username,
+        detail=f"token {token.id}: {describe_scope(token)}"
+        + (f", expires {expires:%Y-%m-%d %H:%M}" if expires else ""),
+    )
     return token, secret
 
 
@@ -253,11 +274,14 @@ def find_token(dbsession, key, token_or_id) -> ApiToken:
     return token
 
 
-def revoke(dbsession, token, now=None) -> bool:
+def revoke(dbsession, token, now=None, actor=None) -> bool:
     """Revoke ``token``; False if it was revoked already."""
     if token.revoked is not None:
         return False
     token.revoked = now or utcnow()
+    audit.record(
+        dbsession, Event.TOKEN_REVOKED, actor, user=token.user.username, detail=f"token {token.id}"
+    )
     return True
 
 

@@ -5,7 +5,7 @@ import re
 import threading
 
 import argon2
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from cheeseshop.accounts import audit
 from cheeseshop.accounts.audit import Event
@@ -84,8 +84,13 @@ def set_active(dbsession, username, active: bool, actor=None) -> User:
     return user
 
 
-def list_users(dbsession) -> list[User]:
-    return list(dbsession.scalars(select(User).order_by(User.username)))
+def list_users(dbsession, *, containing=None, offset=0, limit=None) -> list[User]:
+    """Users by name; ``containing``: only those whose name holds that text
+    (any case); ``offset`` and ``limit``: one page of them."""
+    query = select(User).order_by(User.username)
+    if containing:
+        query = query.where(func.lower(User.username).contains(containing.lower(), autoescape=True))
+    return list(dbsession.scalars(query.offset(offset).limit(limit)))
 
 
 USERS = User.__table__

@@ -50,6 +50,16 @@ def get_project(dbsession, name) -> Project:
     return project
 
 
+def list_projects(dbsession, *, containing=None, offset=0, limit=None) -> list[Project]:
+    """Projects by normal name; ``containing``: only those whose name holds
+    that text (in normal form); ``offset`` and ``limit``: one page of them."""
+    query = select(Project).order_by(Project.normalized_name)
+    if containing:
+        text = packaging.utils.canonicalize_name(containing, validate=False)
+        query = query.where(Project.normalized_name.contains(text, autoescape=True))
+    return list(dbsession.scalars(query.offset(offset).limit(limit)))
+
+
 def set_status(dbsession, name, status, reason=None, user=None, actor=None) -> str:
     """``actor``: who, for the audit log (None: the command line)."""
     try:

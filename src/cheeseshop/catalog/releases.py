@@ -1,13 +1,13 @@
 """Changes to existing releases: yanking (PEP 592). Each is journaled."""
 
 import packaging.utils
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cheeseshop.accounts import audit
 from cheeseshop.accounts.audit import Event
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError, get_project
-from cheeseshop.models.catalog import Release
+from cheeseshop.models.catalog import File, Release
 
 
 def find_release(dbsession, name, version) -> Release:
@@ -21,6 +21,27 @@ def find_release(dbsession, name, version) -> Release:
     if release is None:
         raise CatalogError(f"project {project.name!r} has no release {version!r}")
     return release
+
+
+def list_releases(dbsession, project, *, offset=0, limit=None) -> list[tuple[Release, int]]:
+    """(release, how many files it has) of ``project``, newest first;
+    ``offset`` and ``limit``: one page of them."""
+    # Counted per release shown (an indexed lookup each), not over the project.
+    files = (
+        select(func.count())
+        .select_from(File)
+        .where(File.release_id == Release.id)
+        .correlate(Release)
+        .scalar_subquery()
+    )
+    rows = dbsession.execute(
+        select(Release, files)
+        .where(Release.project_id == project.id)
+        .order_by(Release.created.desc(), Release.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(release, count) for release, count in rows]
 
 
 def yank(dbsession, name, version, reason="", user=None, actor=None) -> str:

@@ -1,7 +1,6 @@
 import click
 
-from cheeseshop.accounts import audit, tokens
-from cheeseshop.accounts.audit import Event
+from cheeseshop.accounts import tokens
 from cheeseshop.accounts.users import AccountError
 from cheeseshop.cli.context import pass_env
 from cheeseshop.cli.tables import print_table
@@ -47,14 +46,6 @@ def create(env, user, projects, expires_in, read_only, description):
             )
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-        audit.record(
-            dbsession,
-            Event.TOKEN_CREATED,
-            None,
-            user=row.user.username,
-            detail=f"token {row.id}: {tokens.describe_scope(row)}"
-            + (f", expires {_timestamp(row.expires)}" if row.expires else ""),
-        )
     # Only the token on stdout, so that TOKEN=$(cheeseshop token create ...) works.
     click.echo(secret)
 
@@ -104,7 +95,4 @@ def revoke(env, token_or_id):
         if not tokens.revoke(dbsession, row):
             click.echo(f"token {row.id} of {row.user.username} was revoked already")
             return
-        audit.record(
-            dbsession, Event.TOKEN_REVOKED, None, user=row.user.username, detail=f"token {row.id}"
-        )
         click.echo(f"revoked token {row.id} of {row.user.username}")

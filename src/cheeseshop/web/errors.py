@@ -6,6 +6,7 @@ uv with 401 (:mod:`cheeseshop.security.challenge`)."""
 
 from urllib.parse import urlencode
 
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -44,7 +45,23 @@ def forbidden_page(exc, request):
     return _page(request, 403, "Not allowed", "Your account may not see or do this.")
 
 
+def bad_csrf_page(exc, request):
+    # A form of an old page (signed in or out since), of another site, or
+    # sent with cookies turned off: pyramid's default page says as much in
+    # a paragraph of jargon.
+    return _page(
+        request,
+        400,
+        "Form expired",
+        "This form was sent from a page that is too old, or from another site, "
+        "so nothing was done. Go back, reload the page and send the form again "
+        "(this site needs cookies to sign in).",
+    )
+
+
 def includeme(config):
     config.add_notfound_view(not_found_json, path_info=r"^/pypi/")
     config.add_notfound_view(not_found_page, header=BROWSER)
     config.add_forbidden_view(forbidden_page, path_info=WEB_PATHS, header=BROWSER)
+    for refusal in (BadCSRFToken, BadCSRFOrigin):
+        config.add_exception_view(bad_csrf_page, context=refusal, path_info=WEB_PATHS)
