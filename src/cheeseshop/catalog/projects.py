@@ -9,6 +9,7 @@ from cheeseshop.accounts import audit
 from cheeseshop.accounts.audit import Event
 from cheeseshop.catalog import journal
 from cheeseshop.models.catalog import Project
+from cheeseshop.search.dialects import reindex
 
 
 class ProjectStatus(enum.StrEnum):
@@ -72,6 +73,7 @@ def set_status(dbsession, name, status, reason=None, user=None, actor=None) -> s
     old = project.status
     project.status = status
     project.status_reason = reason or None
+    reindex(dbsession, project)  # a quarantined project is not found
     audit.record(
         dbsession,
         Event.STATUS_CHANGED,

@@ -8,6 +8,7 @@ from cheeseshop.accounts.audit import Event
 from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError, get_project
 from cheeseshop.models.catalog import File, Release
+from cheeseshop.search.dialects import reindex
 
 
 def find_release(dbsession, name, version) -> Release:
@@ -49,6 +50,7 @@ def yank(dbsession, name, version, reason="", user=None, actor=None) -> str:
     release = find_release(dbsession, name, version)
     release.yanked = True
     release.yanked_reason = reason or ""
+    reindex(dbsession, release.project)  # the latest release is one not yanked
     audit.record(
         dbsession,
         Event.YANK,
@@ -66,6 +68,7 @@ def unyank(dbsession, name, version, user=None, actor=None) -> str:
         raise CatalogError(f"{release.project.name} {release.version} is not yanked")
     release.yanked = False
     release.yanked_reason = ""
+    reindex(dbsession, release.project)
     audit.record(
         dbsession, Event.UNYANK, actor, project=release.project.name, detail=release.version
     )

@@ -21,6 +21,7 @@ from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError
 from cheeseshop.catalog.releases import find_release
 from cheeseshop.models.catalog import File, Release, RemovedFilename
+from cheeseshop.search.dialects import reindex
 from cheeseshop.storage.keys import metadata_key
 from cheeseshop.storage.transaction import delete_after_commit
 
@@ -92,6 +93,7 @@ def remove(
     if removal.release_removed:
         dbsession.delete(release)
         dbsession.flush()
+        reindex(dbsession, project)  # it may have been the latest, or the last
     delete_after_commit(storage, stored, dbsession, transaction_manager)
     audit.record(dbsession, Event.REMOVE, actor, project=project.name, detail=_detail(removal))
     if filename is not None:

@@ -8,6 +8,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from cheeseshop.models.search import FTS5_SHADOW_SUFFIXES, FULL_TEXT_TABLE
+
 SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), "alembic")
 
 
@@ -16,6 +18,23 @@ def alembic_config(url) -> Config:
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def is_full_text_table(name) -> bool:
+    """Whether ``name`` is the search's full-text table or one of the tables
+    SQLite's FTS5 keeps for it. Their shape is the dialect's own (an FTS5
+    virtual table; a table of ``tsvector`` columns), so no model can describe
+    them on both databases: migration ``0006`` makes them, and comparisons of
+    the schema with the models leave them out."""
+    return name == FULL_TEXT_TABLE or name in {
+        FULL_TEXT_TABLE + suffix for suffix in FTS5_SHADOW_SUFFIXES
+    }
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's ``include_name``: every reflected name but the full-text
+    tables (see :func:`is_full_text_table`)."""
+    return not (type_ == "table" and is_full_text_table(name))
 
 
 def upgrade(url, revision="head"):

@@ -18,6 +18,7 @@ from cheeseshop.models.catalog import File, Project, Release, RemovedFilename
 from cheeseshop.publishing.errors import UploadRejected
 from cheeseshop.publishing.filenames import parse_filename
 from cheeseshop.publishing.inspection import render_readme
+from cheeseshop.search.dialects import reindex
 from cheeseshop.storage import keys
 from cheeseshop.storage.transaction import stored_bytes
 
@@ -163,6 +164,9 @@ def _release(dbsession, user, project, upload, metadata, description_html, may_u
     if release is None:
         release = _new_release(project, metadata, canonical_version, description_html)
         dbsession.add(release)
+        # A new release may be the latest. A file added to a release changes
+        # nothing search shows: the metadata is the release's first upload's.
+        reindex(dbsession, project)
         journal.record(dbsession, project, "new release", version=release.version, user=user)
     return release
 

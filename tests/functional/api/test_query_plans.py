@@ -21,7 +21,7 @@ from tests.factories import basic_auth, upload
 
 SCANNED = re.compile(
     r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks|api_tokens"
-    r"|api_token_projects|login_failures)\b"
+    r"|api_token_projects|login_failures|search_documents|project_classifiers)\b"
 )
 
 
@@ -73,6 +73,22 @@ def test_pages_and_uploads_use_indexes(testapp, alice, database_url):
         url = page.json["files"][0]["url"]
         testapp.get(url[url.index("/packages/") :])
     assert len(statements) >= 10
+    assert seq_scans(database_url, statements) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_search_uses_indexes(testapp, alice, database_url):
+    python, flask = "Programming Language :: Python :: 3", "Framework :: Flask"
+    for name in ("alpha", "beta", "alpha-beta"):
+        upload(testapp, alice, name, "1.0", summary="A widget", classifiers=[python, flask])
+    html = {"Accept": "text/html"}
+    with captured_selects() as statements:
+        testapp.get("/search/?q=widget", headers=html)
+        testapp.get("/search/?q=alpha&page=2", headers=html)  # the name, first
+        testapp.get("/search/", {"q": "widget alpha", "c": [python, flask]}, headers=html)
+        testapp.get("/search/", {"c": [flask, python]}, headers=html)  # no words
+    searches = [s for s in statements if "search_documents" in s[0]]
+    assert len(searches) >= 8
     assert seq_scans(database_url, statements) == []
 
 

@@ -4,6 +4,7 @@ from alembic import context
 
 import cheeseshop.models  # noqa: F401  (every table on Base.metadata)
 from cheeseshop.db.engines import get_engine
+from cheeseshop.db.migrations import include_name
 from cheeseshop.models.meta import Base
 from cheeseshop.settings import load as load_settings
 
@@ -33,6 +34,8 @@ def _run(connection):
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        # The search's full-text tables are the dialect's own, not models'.
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
