@@ -1,8 +1,9 @@
 """Pages as a person sees them, in headless Chromium."""
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.factories import upload
+from tests.factories import PASSWORD, upload
 
 
 def test_landing_page_tells_how_to_use_the_index(browser, live_server):
@@ -28,4 +29,20 @@ def test_simple_index_links_lead_to_the_files(browser, live_server, testapp, ali
 def test_the_pages_so_far_are_accessible(browser, live_server, assert_accessible):
     for path in ("/", "/account/login/", "/no-such-page"):
         browser.get(live_server + path)
+        assert_accessible()
+
+
+def test_the_admin_pages_are_accessible(
+    browser, live_server, testapp, make_user, alice, assert_accessible
+):
+    make_user("root", admin=True)
+    upload(testapp, alice, "Demo", "1.0")
+    browser.get(live_server + "/account/login/?next=/admin/")
+    browser.find_element(By.ID, "username").send_keys("root")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: b.current_url == live_server + "/admin/")
+    for path in ("/admin/", "/manage/project/demo/", "/manage/project/demo/remove/?version=1.0"):
+        browser.get(live_server + path)
+        assert browser.find_element(By.TAG_NAME, "h1").text
         assert_accessible()
