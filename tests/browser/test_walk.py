@@ -162,6 +162,13 @@ def test_a_new_users_first_day(index, browser, assert_accessible, screenshots, c
     assert walk.find(".readme").find_elements(By.CSS_SELECTOR, executable) == []
     assert "window.__pwned" in walk.find(".readme").text  # shown as text
 
+    # Readable on a phone: nothing wider than the screen.
+    browser.set_window_size(390, 844)
+    walk.open(f"/project/{name}/").see("project-phone")
+    overflow = "return document.documentElement.scrollWidth - window.innerWidth"
+    assert browser.execute_script(overflow) <= 0
+    browser.set_window_size(1280, 1000)
+
     # A maintainer.
     walk.open(f"/manage/project/{name}/").see("manage-project")
     walk.fill("#new-role-username", helper.name)
