@@ -7,6 +7,7 @@ from importlib import resources
 
 from pyramid.events import BeforeRender, subscriber
 
+from cheeseshop.security.permissions import Permission
 from cheeseshop.security.policy import SESSION_COOKIE
 
 STATIC = resources.files("cheeseshop.web") / "static"
@@ -46,7 +47,7 @@ class Site:
     @property
     def readable(self) -> bool:
         """Whether the caller may read the index (its search box is of use)."""
-        return bool(self.request.has_permission("view", self.request.root))
+        return bool(self.request.has_permission(Permission.VIEW, self.request.root))
 
     @property
     def csrf_token(self) -> str:
