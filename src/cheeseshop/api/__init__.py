@@ -1,4 +1,4 @@
-"""Machine protocols: simple API, JSON API, files, legacy upload."""
+"""Machine protocols: simple API, JSON API, files, legacy upload, XML-RPC, RSS."""
 
 
 def includeme(config):

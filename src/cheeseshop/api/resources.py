@@ -1,5 +1,5 @@
 """Traversal of the machine protocols: ``simple``, ``pypi``, ``packages``,
-``legacy``.
+``legacy``, ``RPC2``, ``rss``.
 
 A project name that is not in PEP 503 normal form is redirected (301) once,
 at the root (see :func:`cheeseshop.resources.redirect_to_canonical`), for
@@ -104,6 +104,10 @@ class JsonIndex(Resource):
         return JsonProject(self.request, name, self, _project_segment(self.request, name))
 
 
+class XmlRpcEndpoint(Resource):
+    """``/RPC2``: XML-RPC, as at ``/pypi`` (the view is the container's)."""
+
+
 class JsonProject(ProjectResource):
     """``/pypi/<project>/json`` (the view) and ``/pypi/<project>/<version>/``."""
 
@@ -132,6 +136,41 @@ class JsonRelease(Resource):
         super().__init__(request, name, parent)
         self.release = release
         self.project = parent.project
+
+
+def feed_project_in_normal_form(segments):
+    """``canonical_segments`` of ``/rss/``: the project name of
+    ``/rss/project/<name>/releases.xml`` in PEP 503 normal form."""
+    if len(segments) > 2 and segments[1] == "project" and is_project_name(segments[2]):
+        segments[2] = packaging.utils.canonicalize_name(segments[2])
+    return segments
+
+
+class Feeds(Resource):
+    """``/rss/``: ``updates.xml`` and ``packages.xml`` (views), and
+    ``project/<name>/releases.xml``."""
+
+    canonical_segments = staticmethod(feed_project_in_normal_form)
+
+    def __getitem__(self, name):
+        if name != "project":
+            raise KeyError(name)  # a view's name, or nothing
+        return ProjectFeeds(self.request, name, self)
+
+
+class ProjectFeeds(Resource):
+    """``/rss/project/``: the projects that offer their files (a quarantined
+    one has no feed)."""
+
+    def __getitem__(self, name):
+        project = _project_segment(self.request, name)
+        if not ProjectStatus(project.status).offers_files:
+            raise KeyError(name)
+        return ProjectFeed(self.request, name, self, project)
+
+
+class ProjectFeed(ProjectResource):
+    """``/rss/project/<name>/`` (``releases.xml`` is the view)."""
 
 
 class Packages(Resource):
@@ -219,6 +258,8 @@ CONTAINERS = {
     "pypi": JsonIndex,
     "packages": Packages,
     "legacy": LegacyUpload,
+    "RPC2": XmlRpcEndpoint,
+    "rss": Feeds,
 }
 
 

@@ -16,5 +16,6 @@ class JournalEntry(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(Text)
-    submitted_date: Mapped[datetime.datetime] = mapped_column(default=utcnow)
+    # Indexed for XML-RPC's changelog(since), which selects by time.
+    submitted_date: Mapped[datetime.datetime] = mapped_column(default=utcnow, index=True)
     submitted_by: Mapped[str | None] = mapped_column(String(50))

@@ -15,7 +15,7 @@ from cheeseshop.models.catalog import FILES, RELEASES
 from cheeseshop.models.timestamps import iso_8601, legacy_upload_time
 
 
-def _file_document(file, release, files_url):
+def file_document(file, release, files_url):
     return {
         "comment_text": file.comment_text or "",
         "digests": {
@@ -121,10 +121,10 @@ def project_document(connection, project, files_url, base_url) -> bytes | None:
         "info": _info(project, latest, base_url),
         "last_serial": project.last_serial,
         "releases": {
-            r.version: [_file_document(f, r, files_url) for f in files.get(r.id, [])]
+            r.version: [file_document(f, r, files_url) for f in files.get(r.id, [])]
             for r in releases
         },
-        "urls": [_file_document(f, latest, files_url) for f in files.get(latest.id, [])],
+        "urls": [file_document(f, latest, files_url) for f in files.get(latest.id, [])],
         "vulnerabilities": [],
     }
     return json.dumps(document).encode()
@@ -139,7 +139,7 @@ def release_document(connection, project, release, files_url, base_url) -> bytes
     document = {
         "info": _info(project, release, base_url),
         "last_serial": project.last_serial,
-        "urls": [_file_document(f, release, files_url) for f in files],
+        "urls": [file_document(f, release, files_url) for f in files],
         "vulnerabilities": [],
     }
     return json.dumps(document).encode()

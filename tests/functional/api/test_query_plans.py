@@ -21,7 +21,8 @@ from tests.factories import basic_auth, upload
 
 SCANNED = re.compile(
     r"Seq Scan on (projects|releases|files|roles|users|blobs|blob_chunks|api_tokens"
-    r"|api_token_projects|login_failures|search_documents|project_classifiers)\b"
+    r"|api_token_projects|login_failures|search_documents|project_classifiers"
+    r"|journal_entries)\b"
 )
 
 
@@ -119,3 +120,30 @@ def test_private_reads_and_token_uploads_use_indexes(settings, alice, database_u
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_the_check_sees_an_unindexed_query(database_url):
     assert seq_scans(database_url, [("SELECT id FROM files WHERE size = %(size)s", {"size": 5})])
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_xmlrpc_and_feeds_use_indexes(testapp, alice, database_url):
+    import time
+    import xmlrpc.client
+
+    for name in ("alpha", "beta"):
+        upload(testapp, alice, name, "1.0")
+    calls = [
+        ("package_releases", ("alpha", True)),
+        ("release_urls", ("alpha", "1.0")),
+        ("release_data", ("alpha", "1.0")),
+        ("package_roles", ("alpha",)),
+        ("user_packages", ("alice",)),
+        ("changelog_last_serial", ()),
+        ("changelog_since_serial", (3,)),
+        ("changelog", (int(time.time()) - 60, True)),
+    ]
+    with captured_selects() as statements:
+        for method, args in calls:
+            testapp.post("/RPC2", xmlrpc.client.dumps(args, method).encode())
+        testapp.get("/rss/updates.xml")
+        testapp.get("/rss/packages.xml")
+        testapp.get("/rss/project/alpha/releases.xml")
+    assert len(statements) >= 12
+    assert seq_scans(database_url, statements) == []
