@@ -351,6 +351,16 @@ def page_form(response, action):
     raise AssertionError(f"no form posts to {action}")
 
 
+def flash_messages(response):
+    """The messages a page shows after an action (the session's flashes)."""
+    return [p.text for p in response.html.select("p.flash")]
+
+
+def page_error(response):
+    """The error message a page shows for a refused action."""
+    return response.html.select_one("p.error").text
+
+
 def sign_in(browser, credentials, next_path=""):
     """Sign ``browser`` in through the sign-in form: the response it is sent to."""
     username, password = credentials

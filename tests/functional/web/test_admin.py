@@ -11,6 +11,8 @@ from tests.factories import (
     PASSWORD,
     basic_auth,
     browser,
+    flash_messages,
+    page_error,
     page_form,
     sign_in,
     upload,
@@ -30,14 +32,6 @@ def admin_browser(app, root):
     signed_in = browser(app)
     sign_in(signed_in, root)
     return signed_in
-
-
-def flashes(response):
-    return [p.text for p in response.html.select("p.flash")]
-
-
-def error(response):
-    return response.html.select_one("p.error").text
 
 
 def submit(page, action, expect=303, **fields):
@@ -91,7 +85,7 @@ def test_adding_a_user_who_can_then_sign_in(app, admin_browser):
     added = submit(
         page, "/admin/add-user/", username="carol", email="carol@example.org", password="s3cret pw"
     ).follow()
-    assert flashes(added) == ["Added the user carol."]
+    assert flash_messages(added) == ["Added the user carol."]
     assert "carol@example.org" in added.text
     carol = browser(app)
     assert sign_in(carol, ("carol", "s3cret pw")).request.path == "/"
@@ -100,7 +94,7 @@ def test_adding_a_user_who_can_then_sign_in(app, admin_browser):
     made_admin = submit(
         added, "/admin/add-user/", username="dave", password="pw", admin=True
     ).follow()
-    assert flashes(made_admin) == ["Added the admin dave."]
+    assert flash_messages(made_admin) == ["Added the admin dave."]
     dave = browser(app)
     sign_in(dave, ("dave", "pw"))
     dave.get("/admin/")
@@ -116,7 +110,7 @@ def test_adding_a_user_who_can_then_sign_in(app, admin_browser):
     ):
         fresh = admin_browser.get("/admin/")
         refused = submit(fresh, "/admin/add-user/", expect=400, **fields)
-        assert message in error(refused), fields
+        assert message in page_error(refused), fields
         assert refused.html.select_one("#new-username")["value"] == fields["username"]
     assert column(admin_browser.get("/admin/"), "user-list") == [
         "carol",
@@ -131,7 +125,7 @@ def test_disabling_and_enabling_a_user(app, testapp, alice, admin_browser):
     sign_in(alice_browser, alice)
     page = admin_browser.get("/admin/")
     disabled = row_form(page, "/admin/user-active/", "username", "alice").submit(status=303)
-    assert flashes(disabled.follow()) == ["alice is disabled: they cannot sign in any more."]
+    assert flash_messages(disabled.follow()) == ["alice is disabled: they cannot sign in any more."]
 
     # Her session is over, she cannot sign in again, nor upload.
     assert alice_browser.get("/manage/account/", status=303)
@@ -143,7 +137,7 @@ def test_disabling_and_enabling_a_user(app, testapp, alice, admin_browser):
 
     page = admin_browser.get("/admin/")
     enabled = row_form(page, "/admin/user-active/", "username", "alice").submit(status=303)
-    assert flashes(enabled.follow()) == ["alice is enabled: they can sign in."]
+    assert flash_messages(enabled.follow()) == ["alice is enabled: they can sign in."]
     sign_in(browser(app), alice)
     upload(testapp, alice, "demo", "1.1")
     assert [e.event for e in _events(app, Event.USER_DISABLED, Event.USER_ENABLED)] == [
@@ -162,7 +156,7 @@ def test_an_admin_cannot_disable_themselves(admin_browser):
         {"csrf_token": token, "username": "root", "active": "no"},
         status=400,
     )
-    assert error(refused) == "You cannot disable your own account."
+    assert page_error(refused) == "You cannot disable your own account."
     admin_browser.get("/admin/")
 
 
@@ -175,7 +169,7 @@ def test_quarantining_a_project(app, testapp, alice, admin_browser):
     chosen["status"] = "quarantined"
     chosen["reason"] = "malware reported"
     page = chosen.submit(status=303).follow()
-    assert flashes(page) == ["demo is quarantined now."]
+    assert flash_messages(page) == ["demo is quarantined now."]
     assert column(page, "project-list", 1) == ["quarantined malware reported"]
 
     simple = testapp.get("/simple/demo/")
@@ -198,10 +192,10 @@ def test_quarantining_a_project(app, testapp, alice, admin_browser):
     refused = alice_browser.post(
         "/manage/project/demo/status/", {"csrf_token": token, "status": "active"}, status=400
     )
-    assert "Only the index's administrators" in error(refused)
+    assert "Only the index's administrators" in page_error(refused)
     manage = admin_browser.get("/manage/project/demo/")
     lifted = submit(manage, "/status/", status="active", reason="").follow()
-    assert flashes(lifted) == ["demo is active now."]
+    assert flash_messages(lifted) == ["demo is active now."]
     assert "demo-1.0" in testapp.get("/simple/demo/").text
 
 
@@ -214,7 +208,7 @@ def test_unknown_names_are_refused_with_the_domains_message(admin_browser):
     )
     for path, fields, message in cases:
         refused = admin_browser.post(path, {"csrf_token": token, **fields}, status=400)
-        assert message in error(refused)
+        assert message in page_error(refused)
 
 
 def test_long_lists_are_shown_a_page_at_a_time(app, testapp, root, admin_browser):

@@ -13,6 +13,8 @@ from tests.factories import (
     PASSWORD,
     basic_auth,
     browser,
+    flash_messages,
+    page_error,
     page_form,
     sign_in,
     upload,
@@ -34,14 +36,6 @@ def alice_browser(app, alice):
     signed_in = browser(app)
     sign_in(signed_in, alice)
     return signed_in
-
-
-def flashes(response):
-    return [p.text for p in response.html.select("p.flash")]
-
-
-def error(response):
-    return response.html.select_one("p.error").text
 
 
 def manage_page(browser_, project="demo"):
@@ -132,7 +126,7 @@ def test_changing_the_password(app, testapp, demo, alice_browser):
         new_password=NEW_PASSWORD,
         new_password_again=NEW_PASSWORD,
     )
-    assert "The current password is wrong" in error(wrong)
+    assert "The current password is wrong" in page_error(wrong)
     mismatch = submit(
         page,
         "/manage/account/password/",
@@ -141,7 +135,7 @@ def test_changing_the_password(app, testapp, demo, alice_browser):
         new_password=NEW_PASSWORD,
         new_password_again=NEW_PASSWORD + "!",
     )
-    assert "differ" in error(mismatch)
+    assert "differ" in page_error(mismatch)
     upload(testapp, ("alice", PASSWORD), "demo", "1.1")
 
     changed = submit(
@@ -151,7 +145,7 @@ def test_changing_the_password(app, testapp, demo, alice_browser):
         new_password=NEW_PASSWORD,
         new_password_again=NEW_PASSWORD,
     ).follow()
-    assert "Your password was changed" in flashes(changed)[0]
+    assert "Your password was changed" in flash_messages(changed)[0]
     # This session goes on; the other one has ended.
     assert alice_browser.get("/manage/account/").status_int == 200
     assert other_session.get("/manage/account/", status=303).location.startswith(
@@ -193,7 +187,7 @@ def test_a_token_is_shown_once_works_and_can_be_revoked(app, testapp, demo, alic
 
     token_id = row.select_one("input[name=token]")["value"]
     revoked = row_form(listed, "/manage/account/revoke/", "token", token_id).submit(status=303)
-    assert f"Token {token_id} is revoked" in flashes(revoked.follow())[0]
+    assert f"Token {token_id} is revoked" in flash_messages(revoked.follow())[0]
     upload(testapp, ("__token__", secret), "demo", "1.2", status=403)
     after = alice_browser.get("/manage/account/")
     assert after.html.select_one("input[name=token]") is None  # no revoke button left
@@ -230,14 +224,14 @@ def test_token_options(app, testapp, demo, alice_browser):
     for fields, message in refused:
         fresh = alice_browser.get("/manage/account/")
         response = submit(fresh, "/manage/account/tokens/", expect=400, **fields)
-        assert message in error(response), fields
+        assert message in page_error(response), fields
         assert response.html.select_one("pre#new-token") is None
     # A project the user has no role on, whatever the form offered.
     token = page.html.select_one("input[name=csrf_token]")["value"]
     response = alice_browser.post(
         "/manage/account/tokens/", {"csrf_token": token, "project": "someone-elses"}, status=400
     )
-    assert "no role on a project 'someone-elses'" in error(response)
+    assert "no role on a project 'someone-elses'" in page_error(response)
     # Nothing was made by the refused ones.
     assert len(alice_browser.get("/manage/account/").html.select("input[name=token]")) == 1
 
@@ -252,7 +246,7 @@ def test_another_users_token_cannot_be_revoked(app, testapp, demo, bob, alice_br
     response = alice_browser.post(
         "/manage/account/revoke/", {"csrf_token": token, "token": token_id}, status=400
     )
-    assert error(response) == f"No token with id {token_id}."
+    assert page_error(response) == f"No token with id {token_id}."
     # Still working.
     testapp.get("/simple/demo/", headers=basic_auth(("__token__", secret)))
 
@@ -264,7 +258,7 @@ def test_adding_a_maintainer_who_can_then_upload(app, testapp, demo, bob, alice_
     upload(testapp, bob, "demo", "1.1", status=403)
     added = submit(manage_page(alice_browser), "/role/", username="bob", role="Maintainer")
     page = added.follow()
-    assert flashes(page) == ["bob is now Maintainer of demo."]
+    assert flash_messages(page) == ["bob is now Maintainer of demo."]
     roles = [
         [cell.text.strip() for cell in row.select("td")][0]
         for row in page.html.select("#role-list tbody tr")
@@ -283,10 +277,10 @@ def test_adding_a_maintainer_who_can_then_upload(app, testapp, demo, bob, alice_
     # Made an Owner, then removed.
     promoted = row_form(page, "/role/", "username", "bob")
     promoted["role"] = "Owner"
-    assert flashes(promoted.submit(status=303).follow()) == ["bob is now Owner of demo."]
+    assert flash_messages(promoted.submit(status=303).follow()) == ["bob is now Owner of demo."]
     page = manage_page(alice_browser)
     removed = row_form(page, "/remove-role/", "username", "bob").submit(status=303).follow()
-    assert flashes(removed) == ["bob has no role on demo any more."]
+    assert flash_messages(removed) == ["bob has no role on demo any more."]
     upload(testapp, bob, "demo", "1.2", status=403)
 
 
@@ -297,12 +291,12 @@ def test_the_last_owner_stays(app, demo, alice_browser, snapshot):
     message = (
         "alice is the last Owner of demo and cannot be removed; make another user Owner first."
     )
-    assert error(removed) == message
+    assert page_error(removed) == message
     demoted = row_form(page, "/role/", "username", "alice")
     demoted["role"] = "Maintainer"
-    assert "cannot be demoted" in error(demoted.submit(status=400))
+    assert "cannot be demoted" in page_error(demoted.submit(status=400))
     unknown = submit(page, "/role/", expect=400, username="nobody", role="Owner")
-    assert error(unknown) == "No user 'nobody'."
+    assert page_error(unknown) == "No user 'nobody'."
     # The refused page keeps what was typed.
     assert unknown.html.select_one("#new-role-username")["value"] == "nobody"
     assert snapshot() == before
@@ -313,13 +307,13 @@ def test_an_owner_giving_up_ownership_leaves_the_page(app, demo, bob, alice_brow
     page = manage_page(alice_browser)
     same = row_form(page, "/role/", "username", "alice").submit(status=303)
     assert same.location == "http://localhost/manage/project/demo/"
-    assert flashes(same.follow()) == ["alice is already Owner of demo."]
+    assert flash_messages(same.follow()) == ["alice is already Owner of demo."]
     page = manage_page(alice_browser)
     demoted = row_form(page, "/role/", "username", "alice")
     demoted["role"] = "Maintainer"
     response = demoted.submit(status=303)
     assert response.location == "http://localhost/manage/account/"
-    assert flashes(response.follow()) == ["alice is now Maintainer of demo."]
+    assert flash_messages(response.follow()) == ["alice is now Maintainer of demo."]
     alice_browser.get("/manage/project/demo/", status=403)
 
 
@@ -331,13 +325,13 @@ def test_yanking_and_unyanking_with_a_reason(testapp, demo, alice_browser):
     yanked = row_form(page, "/yank/", "version", "1.0")
     yanked["reason"] = "broken on Windows"
     page = yanked.submit(status=303).follow()
-    assert flashes(page) == ["Yanked demo 1.0."]
+    assert flash_messages(page) == ["Yanked demo 1.0."]
     (file,) = testapp.get("/pypi/demo/json").json["releases"]["1.0"]
     assert (file["yanked"], file["yanked_reason"]) == (True, "broken on Windows")
     assert "broken on Windows" in page.text
 
     page = row_form(page, "/unyank/", "version", "1.0").submit(status=303).follow()
-    assert flashes(page) == ["Un-yanked demo 1.0."]
+    assert flash_messages(page) == ["Un-yanked demo 1.0."]
     (file,) = testapp.get("/pypi/demo/json").json["releases"]["1.0"]
     assert (file["yanked"], file["yanked_reason"]) == (False, None)
     # Un-yanking what is not yanked: the domain's message.
@@ -345,7 +339,7 @@ def test_yanking_and_unyanking_with_a_reason(testapp, demo, alice_browser):
     response = alice_browser.post(
         "/manage/project/demo/unyank/", {"csrf_token": token, "version": "1.0"}, status=400
     )
-    assert error(response) == "demo 1.0 is not yanked"
+    assert page_error(response) == "demo 1.0 is not yanked"
 
 
 def test_removing_a_release(testapp, demo, alice_browser, files_dir):
@@ -358,11 +352,11 @@ def test_removing_a_release(testapp, demo, alice_browser, files_dir):
     assert "and all its files" in confirm.text
 
     wrong = submit(confirm, "/remove/", expect=400, confirm="dem")
-    assert "Type the project's name, demo, to confirm" in error(wrong)
+    assert "Type the project's name, demo, to confirm" in page_error(wrong)
     testapp.get(file_url)
 
     removed = submit(wrong, "/remove/", confirm="demo").follow()
-    assert flashes(removed) == ["Removed demo 1.0 and its only file."]
+    assert flash_messages(removed) == ["Removed demo 1.0 and its only file."]
     testapp.get(file_url, status=404)
     assert list(testapp.get("/pypi/demo/json").json["releases"]) == ["2.0"]
     assert "1.0" not in [r.text for r in removed.html.select("#release-list tbody td:first-child")]
@@ -377,7 +371,9 @@ def test_removing_one_file_of_a_release(testapp, demo, alice_browser):
     assert "the release keeps its other files" in one.text
     # Typed in another spelling of the name: the same project.
     removed = submit(one, "/remove/", confirm="DEMO").follow()
-    assert flashes(removed) == ["Removed 1 file of demo 1.0; the release keeps its other files."]
+    assert flash_messages(removed) == [
+        "Removed 1 file of demo 1.0; the release keeps its other files."
+    ]
     (left,) = testapp.get("/pypi/demo/1.0/json").json["urls"]
     assert left["filename"] == "demo-1.0-py3-none-any.whl"
 
@@ -386,7 +382,7 @@ def test_a_removal_is_refused_when_the_release_changed_since(testapp, demo, alic
     confirm = alice_browser.get("/manage/project/demo/remove/?version=1.0")
     upload(testapp, ("alice", PASSWORD), "demo", "1.0", kind="sdist")
     refused = submit(confirm, "/remove/", expect=400, confirm="demo")
-    assert "changed after the removal was planned; nothing removed" in error(refused)
+    assert "changed after the removal was planned; nothing removed" in page_error(refused)
     # The page shows what would go now.
     assert "demo-1.0.tar.gz" in refused.text
     assert len(testapp.get("/pypi/demo/1.0/json").json["urls"]) == 2
@@ -398,7 +394,7 @@ def test_setting_the_status(testapp, demo, alice_browser):
     options = [o.text for o in page.html.select("#project-status option")]
     assert options == ["active", "archived", "deprecated"]
     page = submit(page, "/status/", status="archived", reason="moved to demo2").follow()
-    assert flashes(page) == ["demo is archived now."]
+    assert flash_messages(page) == ["demo is archived now."]
     status = testapp.get("/simple/demo/", headers=V1_JSON).json["project-status"]
     assert status == {"status": "archived", "reason": "moved to demo2"}
     upload(testapp, ("alice", PASSWORD), "demo", "1.1", status=400)
@@ -410,7 +406,7 @@ def test_setting_the_status(testapp, demo, alice_browser):
         {"csrf_token": token, "status": "quarantined"},
         status=400,
     )
-    assert "Only the index's administrators" in error(response)
+    assert "Only the index's administrators" in page_error(response)
     page = submit(page, "/status/", status="active", reason="").follow()
     assert testapp.get("/simple/demo/", headers=V1_JSON).json["project-status"] == {
         "status": "active"
