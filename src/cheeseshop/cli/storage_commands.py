@@ -2,6 +2,7 @@
 the database, and the files from one storage to another."""
 
 import contextlib
+import sys
 
 import click
 from pyramid.exceptions import ConfigurationError
@@ -29,7 +30,7 @@ def read_engine(env):
 def progressbar(length, label):
     # On stderr, so that stdout carries only the results; click draws
     # nothing but the label when stderr is not a terminal.
-    return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 @click.command()
