@@ -18,6 +18,7 @@ def make_app(settings):
         config.include("cheeseshop.resources")
         config.include("cheeseshop.db")
         config.include("cheeseshop.storage")
+        config.include("cheeseshop.mirror")
         config.include("cheeseshop.rendering")
         config.include("cheeseshop.security")
         config.include("cheeseshop.api")

@@ -79,6 +79,15 @@ def _boolean(key, value):
     return value in TRUE
 
 
+def _index_url(key, value):
+    value = value.strip()
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{key} = {value}: not an http:// or https:// URL")
+    return value if value.endswith("/") else value + "/"
+
+
 def _folder(key, value):
     return os.path.abspath(os.path.expanduser(value.strip())) if value.strip() else None
 
@@ -135,6 +144,12 @@ SETTINGS = {
         # keeps one in the data folder (cheeseshop.accounts.tokens).
         Setting("cheeseshop.token_key", None, _optional_text),
         Setting("cheeseshop.access_log", "true", _boolean),
+        # The pull-through cache (cheeseshop.mirror): off without a URL.
+        Setting("cheeseshop.upstream", "", _index_url),
+        Setting("cheeseshop.upstream.ttl", "300", parse_whole_number),
+        Setting("cheeseshop.upstream.timeout", "10", parse_whole_number),
+        Setting("cheeseshop.upstream.max_page_size", str(64 * 1024**2), parse_whole_number),
+        Setting("cheeseshop.upstream.wait_seconds", "300", parse_whole_number),
     )
 }
 
@@ -168,6 +183,11 @@ class Settings:
     read_access: str
     token_key: str | None
     access_log: bool
+    upstream: str | None
+    upstream_ttl: int
+    upstream_timeout: int
+    upstream_max_page_size: int
+    upstream_wait_seconds: int
     # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
     # never a cheeseshop.* key, so this object is their only source.
     pyramid: Mapping[str, object]

@@ -53,26 +53,43 @@ class StoredStream:
 )
 def download(request):
     context = request.context
+    file = context.file
+    return stored_response(
+        request,
+        context.key,
+        # .metadata rows do not record their size: storage knows it.
+        None if context.metadata else file.size,
+        file.metadata_sha256 if context.metadata else file.sha256_digest,
+        context.metadata,
+        file.filename,
+    )
+
+
+def stored_response(request, key, size, sha256, metadata, filename):
+    """The stored object ``key`` as a download: a redirect where storage
+    serves it directly, else its bytes (ranges and conditional requests
+    answered), cacheable forever."""
     storage = request.storage
-    direct = storage.url(context.key, request)
+    direct = storage.url(key, request)
     if direct:
         # Presigned URLs expire: nobody may keep the redirect for long.
         raise HTTPFound(location=direct, headers={"Cache-Control": "private, max-age=60"})
     try:
         # The size first: a stream opened is a stream to close.
-        size = storage.size(context.key) if context.metadata else context.file.size
+        if size is None:
+            size = storage.size(key)
         # HEAD: no body, so no stream (WebOb drops a HEAD response's body
         # without closing it).
-        body = [] if request.method == "HEAD" else StoredStream(storage.open(context.key))
+        body = [] if request.method == "HEAD" else StoredStream(storage.open(key))
     except NotFound:
-        raise HTTPNotFound(f"{context.file.filename} is missing from storage") from None
+        raise HTTPNotFound(f"{filename} is missing from storage") from None
     response = Response(
         app_iter=body,
-        content_type="text/plain" if context.metadata else "application/octet-stream",
+        content_type="text/plain" if metadata else "application/octet-stream",
         conditional_response=True,
     )
     response.content_length = size
-    response.etag = context.file.metadata_sha256 if context.metadata else context.file.sha256_digest
+    response.etag = sha256
     response.cache_control = FOREVER.format(scope=cache_scope(request))
     response.accept_ranges = "bytes"
     return response

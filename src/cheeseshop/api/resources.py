@@ -8,12 +8,15 @@ into 404. So is a segment that cannot name anything stored (not a project
 name, a version or a file name): it is refused before any query.
 """
 
+import re
+
 import packaging.utils
 from pyramid.authorization import Allow, Authenticated
 from sqlalchemy import select
 
 from cheeseshop.accounts.roles import RoleName
 from cheeseshop.catalog.projects import ProjectStatus, find_project
+from cheeseshop.mirror import cache_pages
 from cheeseshop.models.accounts import Role
 from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
 from cheeseshop.resources import Resource, is_project_name, project_in_normal_form
@@ -33,6 +36,7 @@ def _project(request, normalized_name):
 
 MAX_VERSION = 100  # the releases' version columns
 MAX_KEY = 400 + len(keys.METADATA_SUFFIX)  # the files' path column, and .metadata
+MAX_CACHED_NAME = 320  # upstream_objects.name
 
 
 def _plain(segment, limit):
@@ -52,12 +56,79 @@ def _project_segment(request, name):
 
 
 class SimpleIndex(Resource):
-    """``/simple/``: every project."""
+    """``/simple/``: every project; with a pull-through cache
+    (``cheeseshop.upstream``), also the upstream's projects this index does
+    not host, unless blocked."""
 
     canonical_segments = staticmethod(project_in_normal_form)
 
     def __getitem__(self, name):
-        return SimpleProject(self.request, name, self, _project_segment(self.request, name))
+        try:
+            project = _project_segment(self.request, name)
+        except KeyError:
+            if not _from_upstream(self.request, name):
+                raise
+            return UpstreamSimpleProject(self.request, name, self)
+        return SimpleProject(self.request, name, self, project)
+
+
+def _from_upstream(request, name):
+    """Whether ``name`` (not hosted here) may be looked up upstream."""
+    return (
+        request.upstream is not None
+        and is_project_name(name)
+        and packaging.utils.canonicalize_name(name) == name
+        and not cache_pages.is_blocked(request.read_connection, name)
+    )
+
+
+class UpstreamSimpleProject(Resource):
+    """``/simple/<project>/`` of a project the upstream may have."""
+
+
+class CachedFiles(Resource):
+    """``/cache/<project>/<file's sha256>/<filename>`` (and ``….metadata``):
+    the upstream's files, fetched on their first download."""
+
+    canonical_segments = staticmethod(project_in_normal_form)
+
+    def __getitem__(self, name):
+        if (
+            self.request.upstream is None
+            or not is_project_name(name)
+            or packaging.utils.canonicalize_name(name) != name
+        ):
+            raise KeyError(name)
+        return CachedFilesOfProject(self.request, name, self)
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class CachedFilesOfProject(Resource):
+    def __getitem__(self, digest):
+        if not SHA256.fullmatch(digest):
+            raise KeyError(digest)
+        return CachedFilesOfDigest(self.request, digest, self)
+
+
+class CachedFilesOfDigest(Resource):
+    def __getitem__(self, name):
+        if not _plain(name, MAX_CACHED_NAME) or "/" in name:
+            raise KeyError(name)
+        return CachedObject(self.request, name, self)
+
+
+class CachedObject(Resource):
+    """One cached object: ``__name__`` is the filename or filename.metadata."""
+
+    @property
+    def project_name(self):
+        return self.__parent__.__parent__.__name__
+
+    @property
+    def file_sha256(self):
+        return self.__parent__.__name__
 
 
 class ProjectResource(Resource):
@@ -260,6 +331,7 @@ CONTAINERS = {
     "legacy": LegacyUpload,
     "RPC2": XmlRpcEndpoint,
     "rss": Feeds,
+    "cache": CachedFiles,
 }
 
 

@@ -57,7 +57,7 @@ def check_serial(request, serial: int, variant: str):
     The ETag names everything the page depends on: the serial, the format,
     and where file links point (a new ``cheeseshop.files_url`` changes it).
     """
-    etag = f"{serial}-{variant}-{zlib.crc32(files_url(request).encode()):08x}"
+    etag = f"{serial}-{variant}-{files_url_tag(request)}"
     if etag in request.if_none_match:
         raise HTTPNotModified(headers=_serial_headers(request, serial, etag))
     return etag
@@ -76,10 +76,25 @@ def cache_scope(request) -> str:
 
 
 def _serial_headers(request, serial, etag):
+    return {**page_headers(request, etag), "X-PyPI-Last-Serial": str(serial)}
+
+
+def page_headers(request, etag: str):
+    """The caching headers of a page whose content ``etag`` names."""
     return {
         "ETag": f'"{etag}"',
-        "X-PyPI-Last-Serial": str(serial),
         # Clients and CDNs may keep the page briefly, then revalidate cheaply.
         "Cache-Control": f"max-age=60, {cache_scope(request)}",
         "Vary": "Accept, Accept-Encoding",
     }
+
+
+def check_etag(request, etag: str):
+    """Raise 304 when the client holds the page ``etag`` names."""
+    if etag in request.if_none_match:
+        raise HTTPNotModified(headers=page_headers(request, etag))
+
+
+def files_url_tag(request) -> str:
+    """A short tag of where file links point, for ETags."""
+    return f"{zlib.crc32(files_url(request).encode()):08x}"

@@ -3,6 +3,6 @@
 
 from sqlalchemy.orm import configure_mappers
 
-from cheeseshop.models import accounts, blobs, catalog, journal, search  # noqa: F401
+from cheeseshop.models import accounts, blobs, catalog, journal, search, upstream  # noqa: F401
 
 configure_mappers()

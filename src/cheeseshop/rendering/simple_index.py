@@ -44,7 +44,7 @@ class SimpleFile:
     requires_python: str | None
     metadata_sha256: str | None
     size: int
-    upload_time: datetime.datetime
+    upload_time: datetime.datetime | None
     yanked: bool
     yanked_reason: str
 
@@ -95,7 +95,8 @@ def render_project_json(project, versions, files, files_url) -> bytes:
                 ),
                 "yanked": (f.yanked_reason or True) if f.yanked else False,
                 "size": f.size,
-                "upload-time": iso_8601(f.upload_time),
+                # Optional (PEP 700): an upstream page may not give it.
+                **({"upload-time": iso_8601(f.upload_time)} if f.upload_time else {}),
             }
             for f in files
         ],
