@@ -18,7 +18,8 @@ release = _setup_cfg.get("metadata", "version", fallback="0.0")
 version = release
 
 extensions = []
-exclude_patterns = ["_build"]
+# docs/mirrors/ holds sections that mirrors-and-backups.rst includes.
+exclude_patterns = ["_build", "mirrors"]
 root_doc = "index"
 highlight_language = "none"
 pygments_style = "sphinx"

@@ -34,6 +34,7 @@ class Event:
     USER_ENABLED = "user enabled"
     PASSWORD_CHANGED = "password changed"
     UPLOAD = "upload"
+    IMPORT = "import"  # a file that ``cheeseshop import`` added
     YANK = "yank"
     UNYANK = "unyank"
     REMOVE = "remove"

@@ -11,6 +11,7 @@ from pyramid.exceptions import ConfigurationError
 from cheeseshop.cli.audit_log import audit_log
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
+from cheeseshop.cli.importing import import_
 from cheeseshop.cli.projects import remove, status, unyank, yank
 from cheeseshop.cli.roles import role
 from cheeseshop.cli.serve import serve
@@ -71,5 +72,6 @@ for command in (
     fsck,
     storage,
     audit_log,
+    import_,
 ):
     main.add_command(command)

@@ -229,3 +229,27 @@ def parse_html(body: bytes, page_url: str, name: str) -> UpstreamPage:
         status=parser.meta.get("pypi:project-status"),
         status_reason=parser.meta.get("pypi:project-status-reason"),
     )
+
+
+def parse_root(body: bytes, content_type: str) -> list[str]:
+    """The project names an index's root page (``/simple/``) lists: PEP 691
+    JSON's ``projects``, or the text of PEP 503 HTML's links."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type == JSON or media_type.endswith("+json") or media_type == "application/json":
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PageError(f"the JSON root page does not parse: {exc}") from None
+        projects = data.get("projects") if isinstance(data, dict) else None
+        if not isinstance(projects, list):
+            raise PageError("the JSON root page has no list of projects")
+        names = [p.get("name") for p in projects if isinstance(p, dict)]
+        return [name for name in names if isinstance(name, str) and name]
+    parser = _Links()
+    try:
+        parser.feed(body.decode("utf-8"))
+        parser.close()
+    except UnicodeDecodeError:
+        raise PageError("the HTML root page is not UTF-8") from None
+    names = ("".join(text).strip() for attributes, text in parser.links if attributes.get("href"))
+    return [name for name in names if name]

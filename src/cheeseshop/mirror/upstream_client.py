@@ -71,7 +71,9 @@ class UpstreamClient:
             if response.status != 200:
                 raise UpstreamUnavailable(f"{url} answered {response.status}")
             body = self._read_whole(response, url)
-            final_url = response.geturl() or url
+            # urllib3 gives the path alone (absolute after a redirect):
+            # relative links (pypiserver's) resolve against the whole URL.
+            final_url = urllib.parse.urljoin(url, response.geturl() or url)
             try:
                 page = simple_pages.parse(
                     body, response.headers.get("Content-Type", ""), final_url, normalized_name
@@ -86,6 +88,21 @@ class UpstreamClient:
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
             )
+        finally:
+            response.release_conn()
+
+    def project_names(self) -> list[str]:
+        """The names of every project the index's root page lists."""
+        url = self.index_url.rstrip("/") + "/"
+        response = self._request("GET", url, {"Accept": simple_pages.ACCEPT})
+        try:
+            if response.status != 200:
+                raise UpstreamUnavailable(f"{url} answered {response.status}")
+            body = self._read_whole(response, url)
+            try:
+                return simple_pages.parse_root(body, response.headers.get("Content-Type", ""))
+            except simple_pages.PageError as exc:
+                raise UpstreamUnavailable(f"{url}: {exc}") from None
         finally:
             response.release_conn()
 

@@ -54,7 +54,34 @@ def read_upload(getall, filename=None, *, limits) -> Upload:
     for required in ("name", "version"):
         if not [v for v in getall(required) if v.strip()]:
             raise UploadRejected(f"'{required}' is a required field.")
-    name = getall("name")[0].strip()
+    _check_name(getall("name")[0].strip())
+    version = getall("version")[0].strip()
+    _check_version(version)
+    try:
+        raw = raw_from_form(getall)
+        check_sizes(raw, limits)
+        metadata = validated(raw)
+        parsed = parse_filename(filename) if filename is not None else None
+    except InvalidDistribution as exc:
+        raise UploadRejected(str(exc)) from exc
+    _check_content_type(metadata)
+    if parsed is not None:
+        _check_filename(getall, parsed, metadata)
+    return Upload(metadata, raw, parsed)
+
+
+def upload_of_file(raw, metadata, parsed: DistributionFilename) -> Upload:
+    """What the form would say about a file that comes without one (an
+    import): the file's own metadata (``raw``, validated into ``metadata``),
+    held to the rules an upload's form is."""
+    _check_name(metadata.name)
+    _check_version(raw["version"].strip())
+    _check_content_type(metadata)
+    _check_filename(lambda field: [], parsed, metadata)
+    return Upload(metadata, raw, parsed)
+
+
+def _check_name(name):
     if len(name) > MAX_NAME_LENGTH:
         raise UploadRejected(
             f"Invalid value for name: {name[:40]!r}... is longer than {MAX_NAME_LENGTH} characters."
@@ -65,7 +92,9 @@ def read_upload(getall, filename=None, *, limits) -> Upload:
             "start and end with a letter or digit and use only letters, digits, "
             "'-', '_' and '.'."
         )
-    version = getall("version")[0].strip()
+
+
+def _check_version(version):
     if len(version) > MAX_VERSION_LENGTH:
         raise UploadRejected(
             f"Invalid value for version: {version[:40]!r}... is longer than "
@@ -78,21 +107,14 @@ def read_upload(getall, filename=None, *, limits) -> Upload:
             f"Invalid value for version. Error: {version!r} is not a valid version "
             "(see https://packaging.python.org/specifications/version-specifiers/)."
         ) from None
-    try:
-        raw = raw_from_form(getall)
-        check_sizes(raw, limits)
-        metadata = validated(raw)
-        parsed = parse_filename(filename) if filename is not None else None
-    except InvalidDistribution as exc:
-        raise UploadRejected(str(exc)) from exc
+
+
+def _check_content_type(metadata):
     if metadata.description:
         try:
             readme.check_content_type(metadata.description_content_type)
         except readme.ReadmeError as exc:
             raise UploadRejected(str(exc)) from exc
-    if parsed is not None:
-        _check_filename(getall, parsed, metadata)
-    return Upload(metadata, raw, parsed)
 
 
 def check_sizes(raw, limits):

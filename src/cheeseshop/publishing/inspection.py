@@ -13,7 +13,8 @@ import packaging.utils
 from cheeseshop.publishing import archives, readme, receiving
 from cheeseshop.publishing.core_metadata import contradiction, raw_from_file, validated
 from cheeseshop.publishing.errors import FileTooLarge, InvalidDistribution, UploadRejected
-from cheeseshop.publishing.form import FieldLimits, check_sizes
+from cheeseshop.publishing.filenames import DistributionFilename
+from cheeseshop.publishing.form import FieldLimits, Upload, check_sizes, upload_of_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,10 +69,25 @@ def check_file(upload, stream, digests, limits: InspectionLimits) -> CheckedFile
         raise
 
 
-def _inspect(received, upload, limits):
-    """(the metadata file's bytes, its validated metadata), after checking
-    that the archive and the form agree."""
-    filename = upload.filename
+def check_own_file(
+    received: receiving.ReceivedFile, filename: DistributionFilename, limits: InspectionLimits
+) -> tuple[Upload, CheckedFile]:
+    """A received file that comes without a form (an import): its own
+    metadata stands for the form, held to the same rules; the Upload and
+    CheckedFile that :func:`cheeseshop.publishing.recording.add_file` takes.
+    The caller still owns ``received``."""
+    if received.size > limits.max_file_size:
+        raise UploadRejected(receiving.file_too_large_message(limits.max_file_size), status=413)
+    data, raw, metadata, _ = _read_metadata(received, filename, limits)
+    upload = upload_of_file(raw, metadata, filename)
+    html = render_readme(metadata, limits.readme_seconds)
+    core_metadata = data if filename.packagetype == "bdist_wheel" else None
+    return upload, CheckedFile(received, metadata, core_metadata, html)
+
+
+def _read_metadata(received, filename, limits):
+    """(the metadata file's bytes, its fields, its validated metadata, what
+    it is called)."""
     try:
         if filename.packagetype == "bdist_wheel":
             what = "METADATA in the wheel"
@@ -86,6 +102,14 @@ def _inspect(received, upload, limits):
         raise UploadRejected(str(exc)) from exc
     finally:
         received.file.seek(0)
+    return data, raw, metadata, what
+
+
+def _inspect(received, upload, limits):
+    """(the metadata file's bytes, its validated metadata), after checking
+    that the archive and the form agree."""
+    filename = upload.filename
+    data, raw, metadata, what = _read_metadata(received, filename, limits)
     if packaging.utils.canonicalize_name(metadata.name) != upload.normalized_name:
         raise UploadRejected(
             f"The name in the file's metadata ({metadata.name!r}) does not match the "

@@ -42,7 +42,8 @@ def add_file(
     may_upload=lambda project: True,
 ):
     """Store a checked file and record it in ``dbsession``'s transaction
-    (run by ``transaction_manager``); returns a Result.
+    (run by ``transaction_manager``); returns a Result. ``user`` None: an
+    import without an owner (the project it creates has none).
 
     ``session_factory`` makes fresh sessions, to see what other transactions
     committed. ``may_upload(project)`` authorizes again when a concurrent
@@ -144,8 +145,9 @@ def _claim_project(dbsession, user, upload, metadata, may_upload):
             ) from None
         return project
     journal.record(dbsession, project, "create", user=user)
-    grant_role(dbsession, user, project, RoleName.OWNER)
-    journal.record(dbsession, project, f"add {RoleName.OWNER} {user.username}", user=user)
+    if user is not None:  # None: an import without an owner (an admin adds one later)
+        grant_role(dbsession, user, project, RoleName.OWNER)
+        journal.record(dbsession, project, f"add {RoleName.OWNER} {user.username}", user=user)
     return project
 
 
@@ -207,7 +209,7 @@ def _record(dbsession, storage, cleanup, user, project, upload, checked, may_upl
         sha256_digest=received.sha256,
         blake2_256_digest=received.blake2_256,
         metadata_sha256=metadata_sha256,
-        uploaded_by_id=user.id,
+        uploaded_by_id=user.id if user is not None else None,
     )
     dbsession.add(file)
     journal.record(
