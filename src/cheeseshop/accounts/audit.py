@@ -39,6 +39,9 @@ class Event:
     UNYANK = "unyank"
     REMOVE = "remove"
     STATUS_CHANGED = "status changed"
+    CACHE_BLOCKED = "cache blocked"
+    CACHE_UNBLOCKED = "cache unblocked"
+    CACHE_PRUNED = "cache pruned"
 
 
 @dataclasses.dataclass(frozen=True)

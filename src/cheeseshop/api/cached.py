@@ -73,7 +73,10 @@ def cached_download(request):
     metadata = name.endswith(".metadata")
     stored = cache.stored(connection, file_sha256, name)
     if stored is None:
-        wanted = cache.wanted(connection, context.project_name, file_sha256, name)
+        try:
+            wanted = cache.wanted(connection, context.project_name, file_sha256, name)
+        except UpstreamUnavailable as exc:
+            raise error(502, f"The upstream index did not answer: {exc}") from None
         if wanted is None:
             raise HTTPNotFound(f"{name} is not on the upstream's page of {context.project_name}")
         if request.method == "HEAD":

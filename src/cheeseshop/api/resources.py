@@ -93,11 +93,7 @@ class CachedFiles(Resource):
     canonical_segments = staticmethod(project_in_normal_form)
 
     def __getitem__(self, name):
-        if (
-            self.request.upstream is None
-            or not is_project_name(name)
-            or packaging.utils.canonicalize_name(name) != name
-        ):
+        if not _from_upstream(self.request, name):
             raise KeyError(name)
         return CachedFilesOfProject(self.request, name, self)
 

@@ -9,6 +9,7 @@ import sqlalchemy.exc
 from pyramid.exceptions import ConfigurationError
 
 from cheeseshop.cli.audit_log import audit_log
+from cheeseshop.cli.cache import cache
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
 from cheeseshop.cli.importing import import_
@@ -72,6 +73,7 @@ for command in (
     fsck,
     storage,
     audit_log,
+    cache,
     import_,
 ):
     main.add_command(command)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from cheeseshop.maintenance import referenced
 from cheeseshop.models.catalog import File
+from cheeseshop.models.upstream import UPSTREAM_OBJECTS
 from cheeseshop.storage.errors import NotFound, StorageError
 from cheeseshop.storage.keys import file_key_of
 
@@ -175,12 +176,18 @@ def remove_orphans(engine, storage, report):
 
 
 def _referenced(engine, keys):
-    """Those of ``keys`` that a committed file row references."""
+    """Those of ``keys`` that a committed file row, or the pull-through
+    cache, references."""
     candidates = {file_key_of(key) for key in keys}
     # A connection of its own: a new transaction sees the latest commits.
     with engine.connect() as connection:
         paths = set(connection.scalars(select(File.path).where(File.path.in_(candidates))))
-    return {key for key in keys if file_key_of(key) in paths}
+        cached = set(
+            connection.scalars(
+                select(UPSTREAM_OBJECTS.c.path).where(UPSTREAM_OBJECTS.c.path.in_(keys))
+            )
+        )
+    return {key for key in keys if file_key_of(key) in paths or key in cached}
 
 
 def _batches(iterable, size):

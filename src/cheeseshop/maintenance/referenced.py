@@ -6,6 +6,7 @@ import dataclasses
 from sqlalchemy import func, select
 
 from cheeseshop.models.catalog import File
+from cheeseshop.models.upstream import UPSTREAM_OBJECTS
 from cheeseshop.storage.keys import metadata_key
 
 ROWS_PER_BATCH = 500
@@ -21,15 +22,21 @@ class ExpectedObject:
     is_metadata: bool = False
 
 
+STORED = UPSTREAM_OBJECTS.c.path.isnot(None)
+
+
 def count_files(engine) -> int:
-    """How many file rows :func:`iter_files` yields (a progress bar's length)."""
+    """How many items :func:`iter_files` yields (a progress bar's length)."""
     with engine.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(File))
+        return connection.scalar(select(func.count()).select_from(File)) + connection.scalar(
+            select(func.count()).select_from(UPSTREAM_OBJECTS).where(STORED)
+        )
 
 
 def iter_files(engine):
     """For each file row, oldest first, the objects it references: the file
-    and, when the row records one, its PEP 658 ``.metadata``."""
+    and, when the row records one, its PEP 658 ``.metadata``; then each
+    object the pull-through cache stored."""
     columns = (File.path, File.size, File.sha256_digest, File.metadata_sha256)
     with engine.connect() as connection:
         # yield_per: rows arrive in batches (a server-side cursor on
@@ -46,3 +53,23 @@ def iter_files(engine):
                     )
                 )
             yield objects
+        # The pull-through cache's files and .metadata, one object each.
+        cached = connection.execution_options(yield_per=ROWS_PER_BATCH).execute(
+            select(
+                UPSTREAM_OBJECTS.c.path,
+                UPSTREAM_OBJECTS.c.sha256,
+                UPSTREAM_OBJECTS.c.size,
+                UPSTREAM_OBJECTS.c.name,
+            )
+            .where(STORED)
+            .order_by(UPSTREAM_OBJECTS.c.id)
+        )
+        for row in cached:
+            yield [
+                ExpectedObject(
+                    row.path, row.sha256, row.size, is_metadata=row.name.endswith(METADATA)
+                )
+            ]
+
+
+METADATA = ".metadata"

@@ -46,24 +46,29 @@ class PullThroughCache:
         return row
 
     def wanted(self, connection, project_name, file_sha256, name):
-        """What the kept page of ``project_name`` says of the object a
-        ``/cache/`` URL names, or None."""
+        """What the upstream's page of ``project_name`` says of the object
+        a ``/cache/`` URL names, or None. The page kept is read; with none
+        kept (pruned since the client read it), the upstream's."""
         row = connection.execute(
             select(UPSTREAM_PROJECTS.c.id, UPSTREAM_PROJECTS.c.page).where(
                 UPSTREAM_PROJECTS.c.normalized_name == project_name,
                 UPSTREAM_PROJECTS.c.missing.is_(False),
             )
         ).first()
-        if row is None:
-            return None
-        page = UpstreamPage.from_json(json.loads(row.page))
+        if row is not None:
+            project_id, page = row.id, UpstreamPage.from_json(json.loads(row.page))
+        else:
+            project = self.pages.project(connection, project_name)
+            if project is None:
+                return None
+            project_id, page = project.id, project.page(connection)
         found = upstream_page.find_file(page, file_sha256, name)
         if found is None:
             return None
         upstream_file, is_metadata = found
         if is_metadata:
             return cache_files.Wanted(
-                row.id,
+                project_id,
                 file_sha256,
                 name,
                 upstream_file.metadata_sha256,
@@ -71,7 +76,7 @@ class PullThroughCache:
                 None,
             )
         return cache_files.Wanted(
-            row.id, file_sha256, name, file_sha256, upstream_file.url, upstream_file.size
+            project_id, file_sha256, name, file_sha256, upstream_file.url, upstream_file.size
         )
 
     def fetch(self, storage, wanted, claimed):

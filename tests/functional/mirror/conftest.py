@@ -10,7 +10,7 @@ import webtest
 
 from cheeseshop.app import main
 from tests.conftest import TOKEN_KEY
-from tests.factories import user
+from tests.factories import PASSWORD, distribution, upload, user
 
 
 class Upstream:
@@ -74,3 +74,37 @@ def upstream(sqlite_template, tmp_path):
     server.stop()
     for name in ("db_engine", "db_read_engine"):
         app.registry[name].dispose()
+
+
+PUBLISHER = ("publisher", PASSWORD)
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@pytest.fixture
+def make_index(settings, upstream):
+    apps = []
+
+    def make(**extra):
+        app = main({}, **{**settings, "cheeseshop.upstream": upstream.url, **extra})
+        apps.append(app)
+        return webtest.TestApp(app)
+
+    yield make
+    for app in apps:
+        for name in ("db_engine", "db_read_engine"):
+            app.registry[name].dispose()
+
+
+@pytest.fixture
+def index(make_index):
+    return make_index()
+
+
+def publish(upstream, name="requests", version="2.0", kind="wheel", **fields):
+    filename, content = distribution(name, version, kind, **fields)
+    upload(upstream.testapp, PUBLISHER, name, version, filename=filename, content=content, **fields)
+    return filename, content
+
+
+def page_json(testapp, name, **kw):
+    return testapp.get(f"/simple/{name}/", headers={"Accept": JSON}, **kw).json

@@ -6,50 +6,15 @@ never merged with the upstream's, blocked names never looked up."""
 import hashlib
 import threading
 
-import pytest
 import transaction
-import webtest
 from sqlalchemy import select
 
-from cheeseshop.app import main
 from cheeseshop.catalog import releases
 from cheeseshop.db.sessions import get_tm_session
 from cheeseshop.models.upstream import UPSTREAM_OBJECTS
 from cheeseshop.storage import keys
-from tests.factories import PASSWORD, distribution, upload, user
-
-PUBLISHER = ("publisher", PASSWORD)
-JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture
-def make_index(settings, upstream):
-    apps = []
-
-    def make(**extra):
-        app = main({}, **{**settings, "cheeseshop.upstream": upstream.url, **extra})
-        apps.append(app)
-        return webtest.TestApp(app)
-
-    yield make
-    for app in apps:
-        for name in ("db_engine", "db_read_engine"):
-            app.registry[name].dispose()
-
-
-@pytest.fixture
-def index(make_index):
-    return make_index()
-
-
-def publish(upstream, name="requests", version="2.0", kind="wheel", **fields):
-    filename, content = distribution(name, version, kind, **fields)
-    upload(upstream.testapp, PUBLISHER, name, version, filename=filename, content=content, **fields)
-    return filename, content
-
-
-def page_json(testapp, name, **kw):
-    return testapp.get(f"/simple/{name}/", headers={"Accept": JSON}, **kw).json
+from tests.factories import PASSWORD, upload, user
+from tests.functional.mirror.conftest import JSON, page_json, publish
 
 
 def test_an_upstream_project_is_served_as_the_upstream_says(index, upstream):
