@@ -29,6 +29,12 @@ echo "== client tools in $clients_venv"
 "$clients_venv/bin/python" -m pip install -q -r requirements/clients.txt
 export CHEESESHOP_CLIENTS_VENV="$clients_venv"
 
+bandersnatch_venv="${CHEESESHOP_BANDERSNATCH_VENV:-$PWD/.venv-bandersnatch}"
+echo "== bandersnatch (the mirroring client) in $bandersnatch_venv"
+[ -x "$bandersnatch_venv/bin/python" ] || python3 -m venv "$bandersnatch_venv"
+"$bandersnatch_venv/bin/python" -m pip install -q -r requirements/bandersnatch.txt
+export CHEESESHOP_BANDERSNATCH_VENV="$bandersnatch_venv"
+
 axe_dir="${CHEESESHOP_AXE_DIR:-$PWD/.cache/axe}"
 echo "== axe-core (the browser tests' accessibility checks) in $axe_dir"
 if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then

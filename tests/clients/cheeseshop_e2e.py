@@ -234,6 +234,39 @@ def ensure_wheelhouse(clients: ClientsVenv) -> Path:
 
 
 # --------------------------------------------------------------------------
+# the bandersnatch virtualenv (a mirroring client with an aiohttp stack of its
+# own, kept apart from the other clients so that it cannot move their pins)
+
+BANDERSNATCH_REQUIREMENTS = REPO / "requirements" / "bandersnatch.txt"
+
+
+def bandersnatch_venv_path() -> Path:
+    return Path(
+        os.environ.get("CHEESESHOP_BANDERSNATCH_VENV") or REPO / ".venv-bandersnatch"
+    ).resolve()
+
+
+def ensure_bandersnatch_venv(path: Path) -> Path:
+    """The ``bandersnatch`` executable of the venv at *path*, created (or
+    brought up to date) from requirements/bandersnatch.txt the way
+    scripts/test.sh does, with the same stamp as :func:`ensure_clients_venv`."""
+    executable = path / "bin" / "bandersnatch"
+    stamp = path / ".cheeseshop-bandersnatch-requirements.sha256"
+    wanted = hashlib.sha256(BANDERSNATCH_REQUIREMENTS.read_bytes()).hexdigest()
+    current = stamp.read_text().strip() if stamp.exists() else None
+    if current != wanted or not executable.exists():
+        if not (path / "bin" / "python").exists():
+            run([sys.executable, "-m", "venv", path], timeout=600)
+        run(
+            [path / "bin" / "python", "-m", "pip", "install", "-r", BANDERSNATCH_REQUIREMENTS],
+            timeout=1200,
+        )
+        assert executable.exists(), f"{path} has no bin/bandersnatch"
+        stamp.write_text(wanted + "\n")
+    return executable
+
+
+# --------------------------------------------------------------------------
 # the server
 
 

@@ -24,6 +24,10 @@ See cheeseshop_e2e.py (beside this file) for what they are built on:
                    fresh target venvs and install into them.
 * ``build_dist``   writes and builds a real project with setuptools,
                    hatchling, poetry or pdm.
+* ``bandersnatch`` (session) the ``bandersnatch`` executable of its own venv:
+                   ``$CHEESESHOP_BANDERSNATCH_VENV`` or
+                   ``<repo>/.venv-bandersnatch``, created from
+                   requirements/bandersnatch.txt when missing.
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ from cheeseshop_e2e import (
     Server,
     Shell,
     User,
+    bandersnatch_venv_path,
     build_project,
     clients_venv_path,
     create_bucket,
+    ensure_bandersnatch_venv,
     ensure_clients_venv,
     ensure_wheelhouse,
     isolated_env,
@@ -53,6 +59,12 @@ from cheeseshop_e2e import (
 def clients():
     """The venv holding the client tools; created like scripts/test.sh does when missing."""
     return ensure_clients_venv(clients_venv_path())
+
+
+@pytest.fixture(scope="session")
+def bandersnatch():
+    """bin/bandersnatch of its own venv; created like scripts/test.sh does when missing."""
+    return ensure_bandersnatch_venv(bandersnatch_venv_path())
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from cheeseshop.cli.audit_log import audit_log
 from cheeseshop.cli.cache import cache
 from cheeseshop.cli.context import Environment
 from cheeseshop.cli.database import db
+from cheeseshop.cli.dump_load import dump, load
 from cheeseshop.cli.importing import import_
 from cheeseshop.cli.projects import remove, status, unyank, yank
 from cheeseshop.cli.roles import role
@@ -75,5 +76,7 @@ for command in (
     audit_log,
     cache,
     import_,
+    dump,
+    load,
 ):
     main.add_command(command)

@@ -75,6 +75,42 @@ def _info(project, release, base_url):
     }
 
 
+# The keys of _info's dict, for a project with no release to take them from.
+_INFO_KEYS = (
+    "author",
+    "author_email",
+    "bugtrack_url",
+    "classifiers",
+    "description",
+    "description_content_type",
+    "description_html",
+    "docs_url",
+    "download_url",
+    "downloads",
+    "dynamic",
+    "home_page",
+    "keywords",
+    "license",
+    "license_expression",
+    "license_files",
+    "maintainer",
+    "maintainer_email",
+    "name",
+    "package_url",
+    "platform",
+    "project_url",
+    "project_urls",
+    "provides_extra",
+    "release_url",
+    "requires_dist",
+    "requires_python",
+    "summary",
+    "version",
+    "yanked",
+    "yanked_reason",
+)
+
+
 def _releases(connection, project):
     releases = connection.execute(select(RELEASES).where(RELEASES.c.project_id == project.id)).all()
     releases.sort(key=lambda r: packaging.version.Version(r.version))
@@ -108,23 +144,44 @@ def _files_by_release(connection, project):
     return by_release
 
 
-def project_document(connection, project, files_url, base_url) -> bytes | None:
-    """The project's document, or None when it has no release to show."""
+def _no_release_info(project, base_url):
+    """``info`` of a project whose releases were all removed: the project's
+    name and links, and every field a release would fill empty."""
+    info = dict.fromkeys(_INFO_KEYS)
+    info.update(
+        name=project.name,
+        package_url=f"{base_url}project/{project.normalized_name}/",
+        project_url=f"{base_url}project/{project.normalized_name}/",
+        classifiers=[],
+        downloads={"last_day": -1, "last_month": -1, "last_week": -1},
+        yanked=False,
+    )
+    return info
+
+
+def project_document(connection, project, files_url, base_url) -> bytes:
+    """The project's document. A project whose releases were all removed
+    still has one, with no releases, where pypi.org answers 404: a mirror
+    (bandersnatch) skips a project that answers 404 and goes on serving the
+    removed files from its old page, but rewrites its page from this one."""
     releases = _releases(connection, project)
     latest = latest_release(releases)
-    if latest is None:
-        return None
     files = (
         _files_by_release(connection, project) if ProjectStatus(project.status).offers_files else {}
     )
+    if latest is None:
+        info, urls = _no_release_info(project, base_url), []
+    else:
+        info = _info(project, latest, base_url)
+        urls = [file_document(f, latest, files_url) for f in files.get(latest.id, [])]
     document = {
-        "info": _info(project, latest, base_url),
+        "info": info,
         "last_serial": project.last_serial,
         "releases": {
             r.version: [file_document(f, r, files_url) for f in files.get(r.id, [])]
             for r in releases
         },
-        "urls": [file_document(f, latest, files_url) for f in files.get(latest.id, [])],
+        "urls": urls,
         "vulnerabilities": [],
     }
     return json.dumps(document).encode()
