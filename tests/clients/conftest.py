@@ -84,13 +84,14 @@ SERVER_BACKENDS = ("embedded", "postgresql-s3")
 
 
 @contextlib.contextmanager
-def running_server(request, tmp_path_factory, extra_env=None):
+def running_server(request, tmp_path_factory, extra_env=None, serve_args=()):
     """A started Server on the backend ``request.param`` names, with an empty
     index; stopped (and its database dropped) on exit. *extra_env*: settings
-    as CHEESESHOP_* environment variables, for the server and its CLI."""
+    as CHEESESHOP_* environment variables, for the server and its CLI;
+    *serve_args*: options of ``serve`` (``--workers 2``)."""
     base = tmp_path_factory.mktemp(f"cheeseshop-{request.param}")
     if request.param == "embedded":
-        srv = Server(base / "data", extra_env=extra_env)
+        srv = Server(base / "data", serve_args=serve_args, extra_env=extra_env)
         srv.start()
         try:
             yield srv
@@ -106,7 +107,7 @@ def running_server(request, tmp_path_factory, extra_env=None):
         store = IniStore(
             base / "config", database, s3_endpoint, create_bucket(s3_endpoint, "clients")
         )
-        srv = Server(base / "data", store, extra_env=extra_env)
+        srv = Server(base / "data", store, serve_args=serve_args, extra_env=extra_env)
         srv.cli("db", "upgrade")
         srv.start()
         try:
