@@ -82,8 +82,14 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def make_corpus(work: Path, projects: int, releases: int) -> tuple[Path, list[dict]]:
-    cdir = work / "corpus" / f"p{projects}-r{releases}"
+def make_corpus(
+    work: Path, projects: int, releases: int, prefix: str = "cheesebench"
+) -> tuple[Path, list[dict]]:
+    """``projects`` x ``releases`` small wheels of projects ``<prefix>-NNNN``.
+    Another ``prefix`` gives a corpus of the same shape under other names
+    (wheels of the same sizes: the same random choices)."""
+    name = f"p{projects}-r{releases}"
+    cdir = work / "corpus" / (name if prefix == "cheesebench" else f"{prefix}-{name}")
     manifest_path = cdir / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
@@ -100,7 +106,7 @@ def make_corpus(work: Path, projects: int, releases: int) -> tuple[Path, list[di
     ).split()
     manifest = []
     for i in range(projects):
-        dist = f"cheesebench-{i:0{width}d}"
+        dist = f"{prefix}-{i:0{width}d}"
         for r in range(releases):
             version = f"1.{r}.0"
             summary = f"Synthetic benchmark project {i} ({rng.choice(words)})"
@@ -122,11 +128,11 @@ def make_corpus(work: Path, projects: int, releases: int) -> tuple[Path, list[di
     return cdir, manifest
 
 
-def make_big_wheel(work: Path, size_mb: int) -> dict:
-    """A valid wheel holding ``size_mb`` MiB of random bytes, written in 1 MiB
-    chunks (never whole in memory)."""
+def make_big_wheel(work: Path, size_mb: int, dist: str = "cheesebench-big") -> dict:
+    """A valid wheel of project ``dist`` holding ``size_mb`` MiB of random
+    bytes, written in 1 MiB chunks (never whole in memory)."""
     bdir = work / "bigwheel"
-    dist, version = "cheesebench-big", f"{size_mb}.0.0"
+    version = f"{size_mb}.0.0"
     fn = wheel_filename(dist, version)
     path = bdir / fn
     meta_path = bdir / (fn + ".json")
@@ -137,7 +143,7 @@ def make_big_wheel(work: Path, size_mb: int) -> dict:
             return meta
     log(f"big wheel: writing {size_mb} MiB of random payload to {path}")
     bdir.mkdir(parents=True, exist_ok=True)
-    pkg = "cheesebench_big"
+    pkg = _wheel_name(dist)
     distinfo = f"{pkg}-{version}.dist-info"
     metadata, wheel = _wheel_meta(dist, version, "Large incompressible benchmark wheel")
     init = f'__version__ = "{version}"\n'.encode()

@@ -28,22 +28,15 @@ ENDPOINTS = [
 ]
 
 
-def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
-    """Project names from the corpus, file download paths from the simple pages."""
+def gather_urls(
+    srv: Server, manifest: list[dict], limit_projects: int, check_root: bool = True
+) -> dict:
+    """Project names from the corpus, file download paths from the simple
+    pages.  ``check_root``: check that the root index lists every project
+    (a pull-through cache's upstream projects are not listed there)."""
     projects = sorted({normalize(e["name"]) for e in manifest})
-    # Check the root index lists them all.
-    r = fetch("GET", srv.base + srv.simple_root(), headers=srv.read_headers)
-    if r.status != 200:
-        raise BenchError(f"{srv.name}: {srv.simple_root()} -> HTTP {r.status}")
-    listed = {
-        normalize(text or href.rstrip("/").rsplit("/", 1)[-1]) for href, text in parse_links(r.body)
-    }
-    missing = [p for p in projects if p not in listed]
-    if missing:
-        raise BenchError(
-            f"{srv.name}: {len(missing)} projects missing from "
-            f"{srv.simple_root()}, e.g. {missing[:3]}"
-        )
+    if check_root:
+        _check_root(srv, projects)
     rng = random.Random(42)
     sample = projects if len(projects) <= limit_projects else rng.sample(projects, limit_projects)
     files: list[str] = []
@@ -72,6 +65,21 @@ def gather_urls(srv: Server, manifest: list[dict], limit_projects: int) -> dict:
     return {"projects": sample, "files": files}
 
 
+def _check_root(srv: Server, projects: list[str]) -> None:
+    r = fetch("GET", srv.base + srv.simple_root(), headers=srv.read_headers)
+    if r.status != 200:
+        raise BenchError(f"{srv.name}: {srv.simple_root()} -> HTTP {r.status}")
+    listed = {
+        normalize(text or href.rstrip("/").rsplit("/", 1)[-1]) for href, text in parse_links(r.body)
+    }
+    missing = [p for p in projects if p not in listed]
+    if missing:
+        raise BenchError(
+            f"{srv.name}: {len(missing)} projects missing from "
+            f"{srv.simple_root()}, e.g. {missing[:3]}"
+        )
+
+
 def preflight(
     srv: Server, paths: list[str], headers: dict[str, str], want_ct=None, n: int = 3
 ) -> tuple[bool, str]:
@@ -86,12 +94,15 @@ def preflight(
     return True, ""
 
 
-def plan_reads(srv: Server, manifest: list[dict], args, results: dict) -> None:
+def plan_reads(
+    srv: Server, manifest: list[dict], args, results: dict, keys=None, check_root=True
+) -> None:
     """Collect a loaded server's URLs and write one wrk script per read row
-    (``srv.plans``); rows the server cannot answer are marked n/a."""
+    (``srv.plans``); rows the server cannot answer are marked n/a.  ``keys``:
+    only these rows (of ``ENDPOINTS``); ``check_root``: see ``gather_urls``."""
     res = results.setdefault(srv.name, {})
     log(f"{srv.name}: collecting URLs from the simple pages")
-    urls = gather_urls(srv, manifest, args.max_urls)
+    urls = gather_urls(srv, manifest, args.max_urls, check_root)
     lua_dir = args.work_dir / "lua" / srv.name
     lua_dir.mkdir(parents=True, exist_ok=True)
     plans = [
@@ -114,6 +125,8 @@ def plan_reads(srv: Server, manifest: list[dict], args, results: dict) -> None:
     res["endpoints"] = {}
     srv.plans = {}
     for key, paths, headers, want_ct in plans:
+        if keys is not None and key not in keys:
+            continue
         headers = {**srv.read_headers, **headers}
         if not paths:
             res["endpoints"][key] = {"na": "no such endpoint"}
@@ -132,6 +145,14 @@ def _median(xs: list[float]) -> float:
     xs = sorted(xs)
     n = len(xs)
     return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def _others_cpu_ns(srv) -> int:
+    """CPU time of the processes a server's requests also make work for
+    (``other_procs``, e.g. a pull-through cache's upstream index), kept
+    apart from the server's own."""
+    procs = getattr(srv, "other_procs", None) or ()
+    return sum(tree_cpu_ns(p.pid) for p in procs if p is not None and p.poll() is None)
 
 
 def measure_reads(servers: list[Server], args, results: dict) -> None:
@@ -160,8 +181,10 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                     if args.warmup > 0:
                         run_wrk(srv.base, lua, args.warmup, args)
                     cpu0 = tree_cpu_ns(srv.proc.pid)
+                    other0 = _others_cpu_ns(srv)
                     w = run_wrk(srv.base, lua, args.duration, args)
                     cpu_s = (tree_cpu_ns(srv.proc.pid) - cpu0) / 1e9
+                    other_s = (_others_cpu_ns(srv) - other0) / 1e9
                 except BenchError as e:
                     res["error"] = str(e)
                     log(f"{srv.name}: ERROR: {e}")
@@ -173,6 +196,8 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                 w["server_cpu_s"] = cpu_s
                 if w.get("requests"):
                     w["cpu_ms_per_request"] = cpu_s * 1e3 / w["requests"]
+                    if getattr(srv, "other_procs", None):
+                        w["other_cpu_ms_per_request"] = other_s * 1e3 / w["requests"]
                 runs[srv.name].setdefault(key, []).append(w)
                 bad = ""
                 if w["non2xx"] or w["socket_errors"]:
@@ -196,9 +221,10 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
             p99s = [w["p99_ms"] for w in ws if "p99_ms" in w]
             if p99s:
                 agg["p99_ms"] = _median(p99s)
-            cpus = [w["cpu_ms_per_request"] for w in ws if "cpu_ms_per_request" in w]
-            if cpus:
-                agg["cpu_ms_per_request"] = _median(cpus)
+            for cpu_key in ("cpu_ms_per_request", "other_cpu_ms_per_request"):
+                cpus = [w[cpu_key] for w in ws if cpu_key in w]
+                if cpus:
+                    agg[cpu_key] = _median(cpus)
             eps[key] = agg
         if srv.proc is not None and srv.proc.poll() is None:
             mem = tree_mem(srv.proc.pid)

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from cheeseshop.accounts.roles import RoleName
 from cheeseshop.catalog.projects import ProjectStatus, find_project
-from cheeseshop.mirror import cache_pages
 from cheeseshop.models.accounts import Role
 from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
 from cheeseshop.resources import Resource, is_project_name, project_in_normal_form
@@ -73,12 +72,13 @@ class SimpleIndex(Resource):
 
 
 def _from_upstream(request, name):
-    """Whether ``name`` (not hosted here) may be looked up upstream."""
+    """Whether ``name`` (not hosted here) may be looked up upstream; a
+    blocked name is found out by the cache itself, before it asks the
+    upstream (what the cache keeps is never of a blocked name)."""
     return (
         request.upstream is not None
         and is_project_name(name)
         and packaging.utils.canonicalize_name(name) == name
-        and not cache_pages.is_blocked(request.read_connection, name)
     )
 
 

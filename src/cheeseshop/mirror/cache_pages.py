@@ -118,7 +118,9 @@ class ProjectPages:
                 return None
             self.counts.add(counters.PAGE_HITS)
             return CachedProject(row.id, name, row.revision)
-        if row is None and name in self.absent:
+        if row is None and (name in self.absent or is_blocked(connection, name)):
+            # Blocking a name removes its page: a page kept is never of a
+            # blocked name, so only a name without one needs the check.
             return None
         kept = row is not None and not row.missing
         try:
