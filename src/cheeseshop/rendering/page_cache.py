@@ -38,8 +38,7 @@ class PageCache:
 
     def get_or_render(self, key, render):
         """The cached page, or ``render()``'s. A render may find there is no
-        page (None: a project whose releases were all removed); that is
-        rare and quick to find again, so it is not kept."""
+        page (None); that is not kept, and found again next time."""
         page = self.get(key)
         if page is None:
             page = render()

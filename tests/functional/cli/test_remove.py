@@ -54,7 +54,10 @@ def test_removing_a_release(cli, index, data_dir):
         index.get(path, status=404)
     index.get(paths[WHEEL] + ".metadata", status=404)
     index.get("/pypi/demo/1.0/json", status=404)
-    index.get("/pypi/demo/json", status=404)  # the project has no release left
+    # The project stays, with no release left: mirrors (bandersnatch) learn
+    # of the removal from its JSON document.
+    document = index.get("/pypi/demo/json").json
+    assert (document["releases"], document["urls"]) == ({}, [])
     assert stored_files(data_dir / "files") == []
 
     # Neither filename can come back, even with other bytes; a new version can.
