@@ -11,6 +11,7 @@ command -v pg_ctlcluster >/dev/null || missing+=(postgresql-15)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v npm >/dev/null || missing+=(npm)
+[ -x /usr/sbin/varnishd ] || missing+=(varnish)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== apt-get install ${missing[*]}"
   apt-get update -q >/dev/null

@@ -17,6 +17,7 @@ def make_app(settings):
         config.include("pyramid_jinja2")
         config.include("cheeseshop.resources")
         config.include("cheeseshop.db")
+        config.include("cheeseshop.cdn")
         config.include("cheeseshop.storage")
         config.include("cheeseshop.mirror")
         config.include("cheeseshop.rendering")

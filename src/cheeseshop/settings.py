@@ -150,6 +150,14 @@ SETTINGS = {
         Setting("cheeseshop.upstream.timeout", "10", parse_whole_number),
         Setting("cheeseshop.upstream.max_page_size", str(64 * 1024**2), parse_whole_number),
         Setting("cheeseshop.upstream.wait_seconds", "300", parse_whole_number),
+        # A CDN or caching proxy in front (cheeseshop.cdn).
+        Setting("cheeseshop.cdn.s_maxage", "0", parse_whole_number),
+        Setting("cheeseshop.purge", "none", _text),
+        Setting("cheeseshop.purge.url", "", _optional_text),
+        Setting("cheeseshop.purge.service", "", _optional_text),
+        Setting("cheeseshop.purge.token", "", _optional_text),
+        Setting("cheeseshop.purge.api_url", "", _optional_text),
+        Setting("cheeseshop.purge.timeout", "5", parse_whole_number),
     )
 }
 
@@ -188,6 +196,13 @@ class Settings:
     upstream_timeout: int
     upstream_max_page_size: int
     upstream_wait_seconds: int
+    cdn_s_maxage: int
+    purge: str
+    purge_url: str | None
+    purge_service: str | None
+    purge_token: str | None
+    purge_api_url: str | None
+    purge_timeout: int
     # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
     # never a cheeseshop.* key, so this object is their only source.
     pyramid: Mapping[str, object]

@@ -70,3 +70,20 @@ def test_uv_exclude_newer_uses_upload_time(server, sh, user, build_dist, unique_
     sh.uv_pip_install(pinned_in_time, server, name, extra=["--exclude-newer", cutoff])
     assert sh.installed_version(pinned_in_time, name) == "1.0"
     assert sh.import_value(pinned_in_time, old.module) == "1.0"
+
+
+def test_a_publish_is_seen_by_the_very_next_uv_run(server, sh, user, build_dist, unique_name):
+    """uv keeps simple pages in its HTTP cache (one cache dir for both runs
+    here); pages say ``max-age=0, must-revalidate``, so uv revalidates and
+    installs the release published a moment ago, not the one before (with
+    the old ``max-age=60`` it installed 1.0 again)."""
+    name = unique_name("fresh")
+    first, second = build_dist("setuptools", name, "1.0"), build_dist("setuptools", name, "1.1")
+    sh.twine_upload(server, user, first.files)
+    python = sh.new_venv()
+    sh.uv_pip_install(python, server, name)
+    assert sh.installed_version(python, name) == "1.0"
+    sh.twine_upload(server, user, second.files)
+    python = sh.new_venv("next")
+    sh.uv_pip_install(python, server, name)
+    assert sh.installed_version(python, name) == "1.1"

@@ -220,7 +220,7 @@ def test_no_shared_cache_may_keep_a_private_read(private):
     not_modified = private.get(
         "/simple/demo/", headers={**headers, "If-None-Match": etag}, status=304
     )
-    assert not_modified.headers["Cache-Control"] == "max-age=60, private"
+    assert not_modified.headers["Cache-Control"] == "max-age=0, must-revalidate, private"
 
 
 def test_uploading_to_a_private_index_is_unchanged(cli, private):

@@ -85,6 +85,10 @@ def _from_upstream(request, name):
 class UpstreamSimpleProject(Resource):
     """``/simple/<project>/`` of a project the upstream may have."""
 
+    @property
+    def normalized_name(self):
+        return self.__name__
+
 
 class CachedFiles(Resource):
     """``/cache/<project>/<file's sha256>/<filename>`` (and ``….metadata``):

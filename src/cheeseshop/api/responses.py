@@ -4,6 +4,8 @@ import zlib
 
 from pyramid.httpexceptions import HTTPNotModified, exception_response
 
+from cheeseshop.cdn import keys as cdn_keys
+
 # A status line is read with line limits (http.client: 64 KiB; a proxy's
 # header buffer: 4 KiB) and shown to people: a reason phrase stays well below
 # both, long enough for any message of ours whole.
@@ -80,12 +82,25 @@ def _serial_headers(request, serial, etag):
 
 
 def page_headers(request, etag: str):
-    """The caching headers of a page whose content ``etag`` names."""
+    """The caching headers of a page whose content ``etag`` names.
+
+    Clients revalidate every time (a 304 costs one indexed query), so a
+    publish is visible to the very next install. A CDN may keep a public
+    page for ``cheeseshop.cdn.s_maxage`` seconds, told by purges (the
+    page's keys, :mod:`cheeseshop.cdn.keys`) when it changes sooner."""
+    scope = cache_scope(request)
+    cache_control = f"max-age=0, must-revalidate, {scope}"
+    s_maxage = request.registry.cheeseshop_settings.cdn_s_maxage
+    if s_maxage and scope == "public":
+        cache_control += f", s-maxage={s_maxage}"
+    keys = " ".join(cdn_keys.keys_of_context(request.context))
     return {
         "ETag": f'"{etag}"',
-        # Clients and CDNs may keep the page briefly, then revalidate cheaply.
-        "Cache-Control": f"max-age=60, {cache_scope(request)}",
+        "Cache-Control": cache_control,
         "Vary": "Accept, Accept-Encoding",
+        # Fastly and Varnish read the first, Cloudflare the second.
+        "Surrogate-Key": keys,
+        "Cache-Tag": keys.replace(" ", ","),
     }
 
 

@@ -6,6 +6,7 @@ on it, so every change a client should see must go through :func:`record`.
 
 from sqlalchemy import func, select, text
 
+from cheeseshop.cdn import keys as cdn_keys
 from cheeseshop.models.journal import JournalEntry
 
 # Any constant: the key of the PostgreSQL advisory lock below.
@@ -33,6 +34,8 @@ def record(dbsession, project, action, version=None, user=None) -> int:
     dbsession.add(entry)
     dbsession.flush()
     project.last_serial = entry.id
+    # A CDN in front drops the project's pages once this commits.
+    cdn_keys.changed(dbsession, project.normalized_name)
     return entry.id
 
 

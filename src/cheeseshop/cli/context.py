@@ -10,6 +10,7 @@ import sqlalchemy
 import transaction
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop import cdn
 from cheeseshop import settings as index_settings
 from cheeseshop.db import migrations
 from cheeseshop.db.engines import get_engine
@@ -148,9 +149,12 @@ class Environment:
         self.prepare_database()
         engine = get_engine(self.settings)
         manager = transaction.TransactionManager(explicit=True)
+        session_factory = get_session_factory(engine)
+        # Changes made here purge a CDN's pages as the app's do.
+        cdn.attach(session_factory, cdn.purger_from_settings(self.settings))
         try:
             with manager:
-                yield get_tm_session(get_session_factory(engine), manager), manager
+                yield get_tm_session(session_factory, manager), manager
         finally:
             engine.dispose()
 
