@@ -80,9 +80,9 @@ class Readers:
             t.join(60)
 
 
-def upload_all(jobs):
-    """Upload every (server, wheel, user) concurrently; per upload the list
-    of (server url, status, text) of each try."""
+def upload_all(jobs, threads=UPLOAD_THREADS):
+    """Upload every (server, wheel, user), ``threads`` at a time; per upload
+    the list of (server url, status, text) of each try."""
     attempts: dict[str, list[tuple[str, int, str]]] = collections.defaultdict(list)
 
     def upload(server, wheel, user):
@@ -95,7 +95,7 @@ def upload_all(jobs):
                 return
             time.sleep(0.1)
 
-    with concurrent.futures.ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(upload, *job) for job in jobs]:
             future.result()
     return attempts
@@ -118,6 +118,14 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
     with Readers(servers, names) as readers:
         attempts = upload_all(jobs)
 
+    assert not readers.errors, "reads answered with a 5xx:\n" + "\n".join(readers.errors)
+    print(f"\n{len(wheels)} uploads; {readers.requests} reads meanwhile")
+    check_uploads(servers, attempts, wheels, names, VERSIONS, store.database.query)
+
+
+def check_uploads(servers, attempts, wheels, names, versions, query):
+    """Every upload succeeded at its first try; every server lists and serves
+    every file; the journal lost no serial. ``query(sql)`` reads the database."""
     # -- every upload succeeded at once, none with a 5xx
     server_errors = [
         f"{filename} -> {url}: {status} {text}"
@@ -126,10 +134,8 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
         if status >= 500
     ]
     assert not server_errors, "uploads answered with a 5xx:\n" + "\n".join(server_errors)
-    assert not readers.errors, "reads answered with a 5xx:\n" + "\n".join(readers.errors)
     failed = {f: tries for f, tries in attempts.items() if tries[-1][1] != 200}
     assert not failed, f"uploads that did not succeed in {TRIES} tries: {failed}"
-    print(f"\n{len(wheels)} uploads; {readers.requests} reads meanwhile")
 
     # -- both servers list every project, and every file with its hash ...
     by_name = collections.defaultdict(dict)
@@ -161,13 +167,12 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
                 )
 
     # -- serials: one journal, unique ids, each project's last_serial its newest entry
-    db = store.database
-    ids = [row[0] for row in db.query("SELECT id FROM journal_entries ORDER BY id")]
+    ids = [row[0] for row in query("SELECT id FROM journal_entries ORDER BY id")]
     assert len(ids) == len(set(ids)), "journal ids repeat"
-    entries = collections.Counter(row[0] for row in db.query("SELECT name FROM journal_entries"))
+    entries = collections.Counter(row[0] for row in query("SELECT name FROM journal_entries"))
     projects = {
         row[0]: (row[1], row[2])
-        for row in db.query(
+        for row in query(
             "SELECT name, last_serial, (SELECT max(id) FROM journal_entries j WHERE j.name = p.name) FROM projects p"
         )
     }
@@ -178,11 +183,11 @@ def test_two_servers_share_one_database_and_bucket(workers, public_index, start_
             f"{name}: last_serial {last_serial}, newest journal entry {newest}"
         )
         # create, add Owner, and per version: new release, add file
-        assert entries[name] == 2 + 2 * VERSIONS, f"{name}: {entries[name]} journal entries"
+        assert entries[name] == 2 + 2 * versions, f"{name}: {entries[name]} journal entries"
     # every entry is one of those: no serial was taken by anything else, and
     # none was lost (a rolled-back upload takes none, PostgreSQL's sequence
     # caches none): the ids are 1..N without gaps
-    assert sum(entries.values()) == len(ids) == PROJECTS * (2 + 2 * VERSIONS)
+    assert sum(entries.values()) == len(ids) == len(names) * (2 + 2 * versions)
     assert ids == list(range(ids[0], ids[0] + len(ids))), f"gaps in the journal ids: {ids}"
 
     # -- and each server's pages carry the database's serials
