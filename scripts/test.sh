@@ -11,7 +11,11 @@ command -v pg_ctlcluster >/dev/null || missing+=(postgresql-15)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v npm >/dev/null || missing+=(npm)
+# tests/system/test_varnish.py and test_nginx.py run them as processes of
+# their own (their own config, port and work folder); the packages' services
+# are not needed.
 [ -x /usr/sbin/varnishd ] || missing+=(varnish)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== apt-get install ${missing[*]}"
   apt-get update -q >/dev/null

@@ -20,6 +20,41 @@ def rst_table(head, rows) -> str:
     return "\n".join([rule, line(head), rule] + [line(r) for r in rows] + [rule])
 
 
+def machine_section(meta) -> list[str]:
+    """The "Machine" section of an entry point's page (``cheeseshop_install``
+    says which cheeseshop was measured)."""
+    m = meta["machine"]
+    return [
+        "Machine",
+        "-------",
+        "",
+        f"* CPUs (nproc): {m['nproc']} ({m['cpu']})",
+        f"* Memory: {m['memory']}",
+        f"* Kernel: Linux {m['kernel']}",
+        f"* Python: {m['python']}",
+        f"* wrk: {m['wrk']}",
+        f"* cheeseshop source: git {m.get('cheeseshop_rev', '?')} "
+        + (
+            "(the cheeseshop installed for the benchmark's Python: the checkout it imports)"
+            if meta.get("cheeseshop_install") == "current"
+            else "(this checkout, installed into the harness's venv)"
+        ),
+        "* Load average when the run started: "
+        + ", ".join(f"{x:.2f}" for x in m.get("loadavg_at_start", ())),
+    ]
+
+
+def read_loads(results) -> list[float]:
+    """The 1-minute load average after each measured wrk run of ``results["reads"]``."""
+    return [
+        w["loadavg"][0]
+        for res in results["reads"].values()
+        for ep in res.get("endpoints", {}).values()
+        for w in ep.get("rounds", ())
+        if w.get("loadavg")
+    ]
+
+
 def write_docs(path: Path, results: dict, head, rows, notes, command: str) -> None:
     meta = results["_meta"]
     m = meta["machine"]

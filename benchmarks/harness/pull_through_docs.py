@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .docs_page import rst_table
+from .docs_page import machine_section, read_loads, rst_table
 from .pull_through_report import (
     big_table,
     cold_table,
@@ -15,38 +15,6 @@ from .pull_through_report import (
     revalidation_table,
     verdicts,
 )
-
-
-def _machine(meta) -> list[str]:
-    m = meta["machine"]
-    return [
-        "Machine",
-        "-------",
-        "",
-        f"* CPUs (nproc): {m['nproc']} ({m['cpu']})",
-        f"* Memory: {m['memory']}",
-        f"* Kernel: Linux {m['kernel']}",
-        f"* Python: {m['python']}",
-        f"* wrk: {m['wrk']}",
-        f"* cheeseshop source: git {m.get('cheeseshop_rev', '?')} "
-        + (
-            "(the cheeseshop installed for the benchmark's Python: the checkout it imports)"
-            if meta.get("cheeseshop_install") == "current"
-            else "(this checkout, installed into the harness's venv)"
-        ),
-        "* Load average when the run started: "
-        + ", ".join(f"{x:.2f}" for x in m.get("loadavg_at_start", ())),
-    ]
-
-
-def _loads(results) -> list[float]:
-    return [
-        w["loadavg"][0]
-        for res in results["reads"].values()
-        for ep in res.get("endpoints", {}).values()
-        for w in ep.get("rounds", ())
-        if w.get("loadavg")
-    ]
 
 
 def page(results: dict, command: str) -> str:
@@ -172,8 +140,8 @@ def page(results: dict, command: str) -> str:
         "``CHEESESHOP_UPSTREAM_TTL``.",
         "",
     ]
-    lines += _machine(meta)
-    loads = _loads(results)
+    lines += machine_section(meta)
+    loads = read_loads(results)
     if loads:
         lines.append(
             f"* Load average (1 minute) after each wrk run: {min(loads):.1f} to {max(loads):.1f}"

@@ -155,17 +155,25 @@ def _others_cpu_ns(srv) -> int:
     return sum(tree_cpu_ns(p.pid) for p in procs if p is not None and p.poll() is None)
 
 
-def measure_reads(servers: list[Server], args, results: dict) -> None:
+def _counters(srv) -> dict[str, int] | None:
+    """Counters a server or read mode keeps of itself (``counters()``, e.g.
+    a Varnish's cache hits and misses), read around each measured run."""
+    read = getattr(srv, "counters", None)
+    return read() if read is not None else None
+
+
+def measure_reads(servers: list[Server], args, results: dict, endpoints=ENDPOINTS) -> None:
     """Interleave the servers: for each round and endpoint, every server is
     measured back to back (in an order that rotates each round), so that
     load changes on a shared machine hit them alike.  A row's figure is the
-    median over the rounds."""
+    median over the rounds.  ``endpoints``: the rows, (key, label) pairs
+    whose keys name the servers' ``plans``."""
     runs: dict[str, dict[str, list[dict]]] = {s.name: {} for s in servers}
     for srv in servers:
         reset_hwm(srv.proc.pid)
     for rnd in range(args.rounds):
         log(f"reads: round {rnd + 1} of {args.rounds}")
-        for key, _ in ENDPOINTS:
+        for key, _ in endpoints:
             k = rnd % len(servers) if servers else 0
             for srv in servers[k:] + servers[:k]:
                 res = results[srv.name]
@@ -182,9 +190,13 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
                         run_wrk(srv.base, lua, args.warmup, args)
                     cpu0 = tree_cpu_ns(srv.proc.pid)
                     other0 = _others_cpu_ns(srv)
+                    counted0 = _counters(srv)
                     w = run_wrk(srv.base, lua, args.duration, args)
                     cpu_s = (tree_cpu_ns(srv.proc.pid) - cpu0) / 1e9
                     other_s = (_others_cpu_ns(srv) - other0) / 1e9
+                    if counted0 is not None:
+                        counted1 = _counters(srv)
+                        w["counters"] = {k: counted1[k] - v for k, v in counted0.items()}
                 except BenchError as e:
                     res["error"] = str(e)
                     log(f"{srv.name}: ERROR: {e}")
@@ -221,10 +233,13 @@ def measure_reads(servers: list[Server], args, results: dict) -> None:
             p99s = [w["p99_ms"] for w in ws if "p99_ms" in w]
             if p99s:
                 agg["p99_ms"] = _median(p99s)
-            for cpu_key in ("cpu_ms_per_request", "other_cpu_ms_per_request"):
-                cpus = [w[cpu_key] for w in ws if cpu_key in w]
-                if cpus:
-                    agg[cpu_key] = _median(cpus)
+            counted = [w["counters"] for w in ws if "counters" in w]
+            if counted:
+                agg["counters"] = {k: sum(c.get(k, 0) for c in counted) for k in counted[0]}
+            for median_key in ("cpu_ms_per_request", "other_cpu_ms_per_request", "mib_per_s"):
+                figures = [w[median_key] for w in ws if median_key in w]
+                if figures:
+                    agg[median_key] = _median(figures)
             eps[key] = agg
         if srv.proc is not None and srv.proc.poll() is None:
             mem = tree_mem(srv.proc.pid)

@@ -41,6 +41,8 @@ end
     path.write_text("\n".join(lines))
 
 
+# wrk's sizes are binary: its "MB" is a MiB.
+_BYTES = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -65,6 +67,9 @@ def parse_wrk(out: str) -> dict:
     if m:
         res["requests"] = int(m.group(1))
         res["read"] = m.group(3)
+    m = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    if m:
+        res["mib_per_s"] = float(m.group(1)) * _BYTES[m.group(2)] / 2**20
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     res["non2xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

@@ -326,6 +326,12 @@ def _check_extras(storage, database_url):
             )
 
 
+def _is_filesystem_option(key):
+    from cheeseshop.storage import backend_class
+
+    return key.removeprefix(STORAGE_OPTION_PREFIX) in backend_class("filesystem").OPTIONS
+
+
 def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     """The settings from an ini's ``[app:main]`` (a mapping) and the
     environment. ``data_dir`` is the command line's ``--data``: the database
@@ -350,11 +356,13 @@ def load(ini=None, environ=None, *, data_dir=None, overrides=True) -> Settings:
     environment = _from_environment(environ) if overrides else {}
     raw.update(environment)
     if data_dir is not None:
-        # --data: SQLite and files in that folder, whatever else is set.
+        # --data: SQLite and files in that folder, whatever else is set;
+        # the folder backend's other options (accel_redirect) still apply.
         raw = {
             k: v
             for k, v in raw.items()
-            if k != DATABASE_URL and not k.startswith(STORAGE_OPTION_PREFIX)
+            if k not in (DATABASE_URL, STORAGE_OPTION_PREFIX + "path")
+            and (not k.startswith(STORAGE_OPTION_PREFIX) or _is_filesystem_option(k))
         }
         environment = {}
         raw.update({"cheeseshop.data_dir": data_dir, "cheeseshop.storage": "filesystem"})

@@ -1,6 +1,6 @@
 """Downloads: distribution files and their PEP 658 ``.metadata``."""
 
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPNotModified
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -67,13 +67,17 @@ def download(request):
 
 def stored_response(request, key, size, sha256, metadata, filename):
     """The stored object ``key`` as a download: a redirect where storage
-    serves it directly, else its bytes (ranges and conditional requests
+    serves it directly, a hand-over to the front server where it serves the
+    bytes (X-Accel-Redirect), else its bytes (ranges and conditional requests
     answered), cacheable forever."""
     storage = request.storage
     direct = storage.url(key, request)
     if direct:
         # Presigned URLs expire: nobody may keep the redirect for long.
         raise HTTPFound(location=direct, headers={"Cache-Control": "private, max-age=60"})
+    handed_over = storage.accel_redirect(key)
+    if handed_over:
+        return _handed_over(request, handed_over, sha256, metadata)
     try:
         # The size first: a stream opened is a stream to close.
         if size is None:
@@ -85,11 +89,35 @@ def stored_response(request, key, size, sha256, metadata, filename):
         raise HTTPNotFound(f"{filename} is missing from storage") from None
     response = Response(
         app_iter=body,
-        content_type="text/plain" if metadata else "application/octet-stream",
         conditional_response=True,
     )
+    _describe(request, response, sha256, metadata)
     response.content_length = size
+    response.accept_ranges = "bytes"
+    return response
+
+
+def _describe(request, response, sha256, metadata):
+    response.content_type = "text/plain" if metadata else "application/octet-stream"
     response.etag = sha256
     response.cache_control = FOREVER.format(scope=cache_scope(request))
-    response.accept_ranges = "bytes"
+
+
+def _handed_over(request, uri, sha256, metadata):
+    """An empty answer naming ``uri`` in ``X-Accel-Redirect``: nginx serves
+    the file there itself (its length, ranges, HEAD), keeping this answer's
+    Content-Type and Cache-Control; its configuration passes the ETag on."""
+    # Answered here, not by WebOb's conditional responses: nginx follows an
+    # X-Accel-Redirect whatever the status, so a 304 must not carry one, and
+    # WebOb would answer a Range request from the empty body.
+    if sha256 in request.if_none_match:
+        raise HTTPNotModified(
+            headers={
+                "ETag": f'"{sha256}"',
+                "Cache-Control": FOREVER.format(scope=cache_scope(request)),
+            }
+        )
+    response = Response()
+    _describe(request, response, sha256, metadata)
+    response.headers["X-Accel-Redirect"] = uri
     return response

@@ -15,7 +15,16 @@ BACKENDS = {
 }
 # The options (cheeseshop.storage.<option>) of the built-in backends.
 BUILTIN_OPTIONS = frozenset(
-    {"path", "bucket", "prefix", "endpoint_url", "region", "redirect", "url_expires"}
+    {
+        "path",
+        "accel_redirect",
+        "bucket",
+        "prefix",
+        "endpoint_url",
+        "region",
+        "redirect",
+        "url_expires",
+    }
 )
 
 

@@ -1,9 +1,15 @@
-"""Files in a folder: ``cheeseshop.storage.path``."""
+"""Files in a folder: ``cheeseshop.storage.path``.
+
+With ``cheeseshop.storage.accel_redirect = /_stored/``, downloads are handed
+to nginx in front (``X-Accel-Redirect: /_stored/<key>``), which serves the
+file from an ``internal`` location aliasing the folder.
+"""
 
 import contextlib
 import errno
 import os
 import tempfile
+import urllib.parse
 
 from zope.interface import implementer
 
@@ -33,13 +39,30 @@ def _write_all(fd, data):
         view = view[os.write(fd, view) :]
 
 
+def _accel_prefix(value):
+    """The ``accel_redirect`` setting: empty for off, else the path of
+    nginx's internal location, to which keys are appended."""
+    if not value:
+        return None
+    # Printable ASCII without "%", "?", "#" or "\\": the keys are appended to
+    # it and the whole sent as it is, which nginx would decode or cut.
+    plain = all("!" <= c <= "~" and c not in "%?#\\" for c in value)
+    if not (plain and value.startswith("/") and value.endswith("/")):
+        raise StorageError(
+            f"cheeseshop.storage.accel_redirect = {value}: the path of nginx's internal "
+            "location, beginning and ending with '/' (e.g. /_stored/), or empty for off"
+        )
+    return value
+
+
 @implementer(IFileStorage)
 class FilesystemStorage:
     transactional = False
-    OPTIONS = ("path",)
+    OPTIONS = ("path", "accel_redirect")
 
-    def __init__(self, root):
+    def __init__(self, root, accel_redirect=None):
         self.root = os.path.abspath(root)
+        self.accel_prefix = accel_redirect or None
 
     @classmethod
     def from_settings(cls, settings):
@@ -52,7 +75,7 @@ class FilesystemStorage:
             raise StorageError(f"cannot create the folder {path} ({exc.strerror})") from exc
         if not os.access(path, os.W_OK | os.X_OK):
             raise StorageError(f"cannot write in the folder {path}")
-        return cls(path)
+        return cls(path, accel_redirect=_accel_prefix(settings.storage_option("accel_redirect")))
 
     def _path(self, key):
         return os.path.join(self.root, *check_key(key).split("/"))
@@ -147,6 +170,15 @@ class FilesystemStorage:
 
     def url(self, key, request):
         return None
+
+    def accel_redirect(self, key):
+        if self.accel_prefix is None:
+            return None
+        # nginx percent-decodes the URI before mapping it to the folder: a
+        # "%" in a filename must reach it encoded, and everything but RFC
+        # 3986's unreserved characters ("+" too) is, so that none is read
+        # as something else on the way.
+        return self.accel_prefix + urllib.parse.quote(check_key(key), safe="/")
 
     def keys(self):
         for folder, dirs, files in os.walk(self.root):

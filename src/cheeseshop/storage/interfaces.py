@@ -44,6 +44,12 @@ class IFileStorage(Interface):
         """A URL clients can fetch the key from directly (presigned, CDN), or
         None when the application streams it itself."""
 
+    def accel_redirect(key):
+        """The URI a front web server (nginx) serves the key's bytes from
+        itself, for the application to name in ``X-Accel-Redirect`` after
+        its checks, percent-encoded; None when the application sends the
+        bytes."""
+
     def keys():
         """Iterate over every stored key (for fsck and migrations)."""
 

@@ -99,6 +99,10 @@ class SQLStorage:
     def url(self, key, request):
         return None
 
+    def accel_redirect(self, key):
+        # No web server reads the database's blobs.
+        return None
+
     def keys(self):
         with self.read_engine.connect() as connection:
             result = connection.execute(

@@ -123,6 +123,13 @@ class StorageContract:
         assert list(storage.keys()) == []
         assert list(storage.partial_writes()) == []
 
+    def test_accel_redirect_is_a_uri_path_or_none(self, storage):
+        # None unless configured: the application then sends the bytes itself.
+        key = key_for(b"handed over", "demo-1.0+local-py3-none-any.whl")
+        storage.store(key, io.BytesIO(b"handed over"), 11)
+        uri = storage.accel_redirect(key)
+        assert uri is None or (uri.startswith("/") and "+" not in uri)
+
     @pytest.mark.parametrize(
         "key", ["../escape.whl", "/abs/olute.whl", "a/../../b.whl", "a\\b.whl", ""]
     )
