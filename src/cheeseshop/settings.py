@@ -158,6 +158,7 @@ SETTINGS = {
         Setting("cheeseshop.purge.token", "", _optional_text),
         Setting("cheeseshop.purge.api_url", "", _optional_text),
         Setting("cheeseshop.purge.timeout", "5", parse_whole_number),
+        Setting("cheeseshop.purge.repeat_after", "2", parse_whole_number),
     )
 }
 
@@ -203,6 +204,7 @@ class Settings:
     purge_token: str | None
     purge_api_url: str | None
     purge_timeout: int
+    purge_repeat_after: int
     # What Pyramid and its add-ons read (pyramid.*, tm.*, jinja2.*, ...):
     # never a cheeseshop.* key, so this object is their only source.
     pyramid: Mapping[str, object]

@@ -127,6 +127,21 @@ def test_an_unknown_variable_is_a_warning_with_the_closest_name(caplog):
     )
 
 
+def test_data_dir_keeps_the_folder_backends_other_options(tmp_path):
+    settings = load(
+        {"cheeseshop.storage.bucket": "elsewhere"},
+        environ={
+            "CHEESESHOP_STORAGE_PATH": "/somewhere/else",
+            "CHEESESHOP_STORAGE_ACCEL_REDIRECT": "/_stored/",
+        },
+        data_dir=str(tmp_path),
+    )
+    assert settings.storage_options == {
+        "path": f"{tmp_path}/files",
+        "accel_redirect": "/_stored/",
+    }
+
+
 def test_data_dir_is_the_embedded_default(tmp_path):
     settings = load(
         {},

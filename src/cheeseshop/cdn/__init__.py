@@ -26,7 +26,9 @@ def purger_from_settings(settings):
         raise ConfigurationError(f"cheeseshop.purge = {name}: {exc}") from None
     if not IPurger.implementedBy(cls):
         raise ConfigurationError(f"cheeseshop.purge = {name}: {cls!r} does not implement IPurger")
-    return cls.from_settings(settings)
+    purger = cls.from_settings(settings)
+    purger.repeat_after = settings.purge_repeat_after
+    return purger
 
 
 def attach(session_factory, purger):

@@ -1,4 +1,4 @@
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 
 class IPurger(Interface):
@@ -7,6 +7,11 @@ class IPurger(Interface):
     Pages carry their keys (``Surrogate-Key`` and ``Cache-Tag``, see
     :mod:`cheeseshop.cdn.keys`); a purge names keys, and the front server
     drops every page that carries one of them."""
+
+    repeat_after = Attribute(
+        "Seconds after which each purge is sent once more (0: once); set from "
+        "cheeseshop.purge.repeat_after."
+    )
 
     def purge(keys):
         """Drop the pages carrying any of ``keys`` (a sorted list of

@@ -8,6 +8,7 @@ committed, whichever session made it: a request's or a command's.
 """
 
 import logging
+import threading
 
 import sqlalchemy.event
 from sqlalchemy.orm import Session
@@ -48,10 +49,23 @@ def _after_commit(session):
     purger = session.info.get(PURGER)
     if not keys or purger is None:
         return
+    keys = sorted(keys)
+    _purge(purger, keys)
+    # A page read just before the commit may reach the CDN just after the
+    # purge, and would then stay for its s-maxage: purge once more when
+    # such a read has surely ended.
+    again = getattr(purger, "repeat_after", 0)
+    if again:
+        timer = threading.Timer(again, _purge, args=(purger, keys))
+        timer.daemon = True
+        timer.start()
+
+
+def _purge(purger, keys):
     try:
-        purger.purge(sorted(keys))
+        purger.purge(keys)
     except PurgeFailed as exc:
-        log.warning("could not purge %s: %s", " ".join(sorted(keys)), exc)
+        log.warning("could not purge %s: %s", " ".join(keys), exc)
 
 
 def _after_rollback(session):

@@ -6,6 +6,7 @@ and Cloudflare's), from a request or from the command line."""
 import http.server
 import json
 import threading
+import time
 
 import pytest
 import webtest
@@ -112,7 +113,13 @@ def test_a_private_index_never_lets_a_cdn_keep_pages(make_index, alice):
 
 
 def test_an_upload_purges_its_project_and_the_index_once_committed(make_index, alice, endpoint):
-    index = make_index(**{"cheeseshop.purge": "varnish", "cheeseshop.purge.url": endpoint.url})
+    index = make_index(
+        **{
+            "cheeseshop.purge": "varnish",
+            "cheeseshop.purge.url": endpoint.url,
+            "cheeseshop.purge.repeat_after": "0",
+        }
+    )
     upload(index, ALICE, "Demo.Pkg", "1.0")
     ((method, path, headers, _),) = endpoint.received
     assert method == "BAN"
@@ -128,6 +135,7 @@ def test_commands_purge_too(settings, alice, endpoint, tmp_path, make_index):
     upload(index, ALICE, "demo", "1.0")
     ini = tmp_path / "index.ini"
     lines = ["[app:main]", "use = egg:cheeseshop", "cheeseshop.purge = varnish"]
+    lines += ["cheeseshop.purge.repeat_after = 0"]
     lines += [f"cheeseshop.purge.url = {endpoint.url}"]
     lines += [f"{key} = {value}" for key, value in settings.items()]
     ini.write_text("\n".join(lines) + "\n")
@@ -145,6 +153,7 @@ def test_fastly_and_cloudflare_are_purged_by_their_apis(make_index, alice, endpo
             "cheeseshop.purge.service": "SVC1",
             "cheeseshop.purge.token": "fastly-secret",
             "cheeseshop.purge.api_url": endpoint.url,
+            "cheeseshop.purge.repeat_after": "0",
         }
     )
     upload(fastly, ALICE, "demo", "1.0")
@@ -159,6 +168,7 @@ def test_fastly_and_cloudflare_are_purged_by_their_apis(make_index, alice, endpo
             "cheeseshop.purge.service": "ZONE9",
             "cheeseshop.purge.token": "cf-secret",
             "cheeseshop.purge.api_url": endpoint.url,
+            "cheeseshop.purge.repeat_after": "0",
         }
     )
     upload(cloudflare, ALICE, "demo", "1.1")
@@ -171,7 +181,13 @@ def test_fastly_and_cloudflare_are_purged_by_their_apis(make_index, alice, endpo
 def test_a_failed_purge_never_fails_the_upload(make_index, alice, caplog):
     endpoint = Endpoint(status=503)
     try:
-        index = make_index(**{"cheeseshop.purge": "varnish", "cheeseshop.purge.url": endpoint.url})
+        index = make_index(
+            **{
+                "cheeseshop.purge": "varnish",
+                "cheeseshop.purge.url": endpoint.url,
+                "cheeseshop.purge.repeat_after": "0",
+            }
+        )
         upload(index, ALICE, "demo", "1.0")
     finally:
         endpoint.stop()
@@ -189,3 +205,22 @@ def test_a_purger_is_named_by_short_name_or_dotted_name(settings):
         main({}, **{**settings, "cheeseshop.purge": "cheeseshop.cdn.http.PurgeClient"})
     with pytest.raises(ConfigurationError, match="cheeseshop.purge = no.such.Thing"):
         main({}, **{**settings, "cheeseshop.purge": "no.such.Thing"})
+
+
+def test_each_purge_is_sent_again_after_a_moment(make_index, alice, endpoint):
+    """A page fetched by the CDN just before the commit can reach it just
+    after the first ban; the second ban drops it too."""
+    index = make_index(
+        **{
+            "cheeseshop.purge": "varnish",
+            "cheeseshop.purge.url": endpoint.url,
+            "cheeseshop.purge.repeat_after": "1",
+        }
+    )
+    upload(index, ALICE, "demo", "1.0")
+    assert len(endpoint.received) == 1
+    deadline = time.monotonic() + 10
+    while len(endpoint.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first, second = endpoint.received
+    assert first[2]["X-Purge-Keys"] == second[2]["X-Purge-Keys"]
