@@ -7,10 +7,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from cheeseshop.api.files import FOREVER, stored_response
+from cheeseshop.api.files import describe_download, stored_response
 from cheeseshop.api.resources import CachedObject, UpstreamSimpleProject
-from cheeseshop.api.responses import cache_scope, check_etag, error, page_headers
-from cheeseshop.api.simple import _require_trailing_slash, _variant, negotiate
+from cheeseshop.api.responses import check_etag, error, page_headers
+from cheeseshop.api.simple import negotiate, require_trailing_slash, variant
 from cheeseshop.mirror import cache_files
 from cheeseshop.mirror.upstream_client import UpstreamUnavailable
 from cheeseshop.rendering import simple_index, upstream_page
@@ -30,7 +30,7 @@ def cached_files_url(request):
     request_method=("GET", "HEAD"),
 )
 def upstream_project(request):
-    _require_trailing_slash(request)
+    require_trailing_slash(request)
     media_type = negotiate(request)
     name = request.context.__name__
     connection = request.read_connection
@@ -41,7 +41,7 @@ def upstream_project(request):
     if project is None:
         raise HTTPNotFound(f"No project {name} here or on the upstream index.")
     base = cached_files_url(request)
-    etag = f"u{project.revision}-{_variant(media_type)}-{zlib.crc32(base.encode()):08x}"
+    etag = f"u{project.revision}-{variant(media_type)}-{zlib.crc32(base.encode()):08x}"
     check_etag(request, etag)
 
     def render():
@@ -102,16 +102,9 @@ def _etag(file_sha256, name):
     return f"{file_sha256}{'-metadata' if name.endswith('.metadata') else ''}"
 
 
-def _headers(request, response, wanted, metadata):
-    response.content_type = "text/plain" if metadata else "application/octet-stream"
-    response.etag = _etag(wanted.file_sha256, wanted.name)
-    response.cache_control = FOREVER.format(scope=cache_scope(request))
-    return response
-
-
 def _described(request, wanted, metadata):
     response = Response()
-    _headers(request, response, wanted, metadata)
+    describe_download(request, response, _etag(wanted.file_sha256, wanted.name), metadata)
     if wanted.size is not None:
         response.content_length = wanted.size
     return response
@@ -119,7 +112,9 @@ def _described(request, wanted, metadata):
 
 def _first_download(request, fetch, metadata):
     response = Response(app_iter=fetch)
-    _headers(request, response, fetch.wanted, metadata)
+    describe_download(
+        request, response, _etag(fetch.wanted.file_sha256, fetch.wanted.name), metadata
+    )
     if fetch.size is not None:
         response.content_length = fetch.size
     return response

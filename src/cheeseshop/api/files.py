@@ -91,15 +91,16 @@ def stored_response(request, key, size, sha256, metadata, filename):
         app_iter=body,
         conditional_response=True,
     )
-    _describe(request, response, sha256, metadata)
+    describe_download(request, response, sha256, metadata)
     response.content_length = size
     response.accept_ranges = "bytes"
     return response
 
 
-def _describe(request, response, sha256, metadata):
+def describe_download(request, response, etag, metadata):
+    """A download's headers: its type, ETag, and cacheable forever."""
     response.content_type = "text/plain" if metadata else "application/octet-stream"
-    response.etag = sha256
+    response.etag = etag
     response.cache_control = FOREVER.format(scope=cache_scope(request))
 
 
@@ -118,6 +119,6 @@ def _handed_over(request, uri, sha256, metadata):
             }
         )
     response = Response()
-    _describe(request, response, sha256, metadata)
+    describe_download(request, response, sha256, metadata)
     response.headers["X-Accel-Redirect"] = uri
     return response

@@ -40,11 +40,11 @@ VARIANTS = {
 }
 
 
-def _variant(media_type):
+def variant(media_type):
     return VARIANTS[media_type]
 
 
-def _require_trailing_slash(request):
+def require_trailing_slash(request):
     # PEP 503: every URL ends in "/"; relative links break without it.
     if not request.path_info.endswith("/"):
         raise HTTPMovedPermanently(location=location(request, request.path_info + "/"))
@@ -54,10 +54,10 @@ def _require_trailing_slash(request):
     context=SimpleIndex, name="", permission=Permission.VIEW, request_method=("GET", "HEAD")
 )
 def simple_root(request):
-    _require_trailing_slash(request)
+    require_trailing_slash(request)
     media_type = negotiate(request)
     serial = journal.last_serial(request.read_connection)
-    etag = check_serial(request, serial, _variant(media_type))
+    etag = check_serial(request, serial, variant(media_type))
     cache_key = ("root", serial, media_type)
     page = request.page_cache.get(cache_key)
     response = Response(
@@ -101,10 +101,10 @@ def _stream_root(request, media_type, serial, cache_key):
     context=SimpleProject, name="", permission=Permission.VIEW, request_method=("GET", "HEAD")
 )
 def simple_project(request):
-    _require_trailing_slash(request)
+    require_trailing_slash(request)
     project = request.context.project
     media_type = negotiate(request)
-    etag = check_serial(request, project.last_serial, _variant(media_type))
+    etag = check_serial(request, project.last_serial, variant(media_type))
     base = files_url(request)
 
     def render():
