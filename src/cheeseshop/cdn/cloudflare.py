@@ -2,40 +2,25 @@
 /zones/<zone>/purge_cache`` with ``{"tags": [...]}``; tags come from the
 pages' ``Cache-Tag``)."""
 
-from pyramid.exceptions import ConfigurationError
 from zope.interface import implementer
 
-from cheeseshop.cdn.http import PurgeClient
+from cheeseshop.cdn.http import ApiPurger
 from cheeseshop.cdn.interfaces import IPurger
-
-API = "https://api.cloudflare.com/client/v4"
 
 
 @implementer(IPurger)
-class CloudflarePurger:
-    def __init__(self, zone, token, timeout, api_url=API):
-        self.url = f"{api_url.rstrip('/')}/zones/{zone}/purge_cache"
-        self.token = token
-        self.client = PurgeClient(timeout)
+class CloudflarePurger(ApiPurger):
+    NAME = "cloudflare"
+    API = "https://api.cloudflare.com/client/v4"
+    SERVICE = "the zone id"
 
-    @classmethod
-    def from_settings(cls, settings):
-        if not settings.purge_service or not settings.purge_token:
-            raise ConfigurationError(
-                "cheeseshop.purge = cloudflare needs cheeseshop.purge.service (the zone id) "
-                "and cheeseshop.purge.token"
-            )
-        return cls(
-            settings.purge_service,
-            settings.purge_token,
-            settings.purge_timeout,
-            settings.purge_api_url or API,
-        )
+    def url(self, api_url, zone):
+        return f"{api_url}/zones/{zone}/purge_cache"
 
     def purge(self, keys):
         self.client.send(
             "POST",
-            self.url,
+            self.purge_url,
             headers={"Authorization": f"Bearer {self.token}"},
             body={"tags": list(keys)},
         )

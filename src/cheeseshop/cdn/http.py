@@ -3,6 +3,7 @@
 import json
 
 import urllib3
+from pyramid.exceptions import ConfigurationError
 
 from cheeseshop.cdn.keys import PurgeFailed
 
@@ -26,3 +27,32 @@ class PurgeClient:
             text = " ".join(response.data[:200].decode("utf-8", "replace").split())
             raise PurgeFailed(f"{method} {url} answered {response.status}: {text}")
         return response.status
+
+
+class ApiPurger:
+    """A CDN purged through its HTTP API: ``cheeseshop.purge.service`` (the
+    service or zone id), ``.token``, and ``.api_url`` (default ``API``)."""
+
+    NAME = API = SERVICE = None
+
+    def __init__(self, service, token, timeout, api_url=None):
+        self.purge_url = self.url((api_url or self.API).rstrip("/"), service)
+        self.token = token
+        self.client = PurgeClient(timeout)
+
+    @classmethod
+    def from_settings(cls, settings):
+        if not settings.purge_service or not settings.purge_token:
+            raise ConfigurationError(
+                f"cheeseshop.purge = {cls.NAME} needs cheeseshop.purge.service "
+                f"({cls.SERVICE}) and cheeseshop.purge.token"
+            )
+        return cls(
+            settings.purge_service,
+            settings.purge_token,
+            settings.purge_timeout,
+            settings.purge_api_url,
+        )
+
+    def url(self, api_url, service):
+        raise NotImplementedError
