@@ -144,6 +144,8 @@ SETTINGS = {
         # keeps one in the data folder (cheeseshop.accounts.tokens).
         Setting("cheeseshop.token_key", None, _optional_text),
         Setting("cheeseshop.access_log", "true", _boolean),
+        # serve's default worker count: one per core, at most this many.
+        Setting("cheeseshop.serve.max_workers", "8", parse_whole_number),
         # The pull-through cache (cheeseshop.mirror): off without a URL.
         Setting("cheeseshop.upstream", "", _index_url),
         Setting("cheeseshop.upstream.ttl", "300", parse_whole_number),
@@ -192,6 +194,7 @@ class Settings:
     read_access: str
     token_key: str | None
     access_log: bool
+    serve_max_workers: int
     upstream: str | None
     upstream_ttl: int
     upstream_timeout: int

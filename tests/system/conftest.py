@@ -12,7 +12,9 @@ SIGTERM, then SIGKILL, by the fixture that started it).
 * ``start_server``  start_server(store=None, serve_args=(), env=None) ->
                     Server, started (without a store: the embedded default in
                     a fresh data dir); *env* adds to the server's environment.
-                    Every server it started is stopped at the end.
+                    Its kill() returns once every worker is gone (see
+                    WholeServer). Every server it started is stopped at the
+                    end.
 """
 
 from __future__ import annotations
@@ -33,6 +35,36 @@ from cheeseshop_e2e import (  # noqa: E402
     create_bucket,
     run,
 )
+
+from tests.system.processes import group_members, wait_until  # noqa: E402
+
+#: How long a killed server's processes may take to go: a thread in the
+#: middle of an fsync finishes it first.
+KILLED_GONE_WITHIN = 60.0
+
+
+class WholeServer(Server):
+    """A Server whose kill() returns once all its processes are gone, every
+    thread of them, as a supervisor (systemd's control group, a container)
+    waits for them before it starts the server again.
+
+    Server.kill() SIGKILLs the process group but waits for the parent only.
+    A worker killed while one of its threads fsyncs an upload lives on until
+    the fsync returns (uninterruptible), and holds the listening socket,
+    which the kernel goes on completing connections for: the next start()
+    took one of those for the new server answering, and the first request
+    was reset when the old socket closed at last, before the new server had
+    even read its settings. With one worker the parent is that process, and
+    waiting for it was enough.
+    """
+
+    def kill(self) -> None:
+        group = self.proc.pid if self.proc is not None else None
+        super().kill()
+        if group is not None:
+            assert wait_until(lambda: not group_members(group), KILLED_GONE_WITHIN), (
+                f"processes {group_members(group)} of the killed server outlived it"
+            )
 
 
 @pytest.fixture
@@ -64,7 +96,7 @@ def start_server(tmp_path):
     servers: list[Server] = []
 
     def start(store=None, serve_args=(), env=None) -> Server:
-        server = Server(tmp_path / f"server-{len(servers) + 1}", store, serve_args=serve_args)
+        server = WholeServer(tmp_path / f"server-{len(servers) + 1}", store, serve_args=serve_args)
         server.env.update(env or {})
         servers.append(server)
         server.start()

@@ -9,10 +9,8 @@ import click
 
 from cheeseshop.cli.context import pass_env
 
-# One process by default, the smallest footprint for a laptop index; a
-# worker per core (--workers) is what lets reads use a bigger machine, since
-# Python runs one thread at a time per process.
-DEFAULT_WORKERS = 1
+# prctl(2): the signal the kernel sends a process when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 # Slow clients hold connections, never threads (waitress reads a request
 # whole before a thread runs it); these bound how many they may hold and for
@@ -37,11 +35,9 @@ SLOW_CLIENT_LIMITS = {
 )
 @click.option(
     "--workers",
-    default=DEFAULT_WORKERS,
-    show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes sharing the port (no state is kept in a worker); "
-    "one per CPU core serves the most reads.",
+    help="Worker processes sharing the port (no state is kept in a worker) "
+    "[default: one per CPU core, at most cheeseshop.serve.max_workers].",
 )
 @pass_env
 def serve(env, host, port, threads, workers):
@@ -49,6 +45,12 @@ def serve(env, host, port, threads, workers):
     from cheeseshop.app import make_app
     from cheeseshop.settings import expand_environment, parse_whole_number
 
+    max_workers = env.settings.serve_max_workers
+    if max_workers < 1:
+        raise click.ClickException(
+            f"cheeseshop.serve.max_workers = {max_workers}: must be at least 1"
+        )
+    workers = workers or default_workers(max_workers)
     env.setup_logging()
     _return_freed_memory()
     app = make_app(env.settings)
@@ -90,6 +92,20 @@ def serve(env, host, port, threads, workers):
         _prefork(app, listener, options, workers)
 
 
+def default_workers(max_workers: int) -> int:
+    """One worker per core this process may run on, at most *max_workers*.
+
+    Python runs one thread at a time per process, so a worker per core is
+    what lets reads use the machine; the cores counted are those of the CPU
+    affinity (taskset, a container's cpuset), not all the machine has.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, max_workers))
+
+
 def _return_freed_memory():
     """Keep glibc from holding on to large freed buffers.
 
@@ -110,6 +126,13 @@ def _return_freed_memory():
 def _listen(host, port):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
+    # SO_REUSEADDR lets a restarted server bind while the connections of the
+    # one before linger in TIME_WAIT; on Linux it never lets two sockets
+    # listen on one address, so while any process (an old worker still
+    # exiting included) listens there, bind fails and serve says so on one
+    # line. Never SO_REUSEPORT: it would let the new server share the port
+    # with whatever old worker still answers, and split the clients between
+    # them.
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
     listener.listen(1024)
@@ -127,16 +150,19 @@ def _prefork(app, listener, options, workers):
     stop them all on SIGTERM or SIGINT."""
     children = set()
     stopping = False
+    parent = os.getpid()
 
     def spawn():
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            # Connections must not cross a fork: start each worker's pools empty.
-            for engine in ("db_engine", "db_read_engine"):
-                app.registry[engine].dispose(close=False)
+            # Whatever happens, the worker never returns into the parent's loop.
             try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                _die_with_parent(parent)
+                # Connections must not cross a fork: start each worker's pools empty.
+                for engine in ("db_engine", "db_read_engine"):
+                    app.registry[engine].dispose(close=False)
                 _serve(app, listener, options)
             finally:
                 os._exit(0)
@@ -168,3 +194,24 @@ def _prefork(app, listener, options, workers):
             time.sleep(0.5)
             spawn()
     sys.exit(0)
+
+
+def _die_with_parent(parent):
+    """Have the kernel SIGTERM this worker when *parent* dies (Linux).
+
+    A parent killed with SIGKILL (the OOM killer, ``kill -9``) cannot stop
+    its workers: without this they would go on answering on the port they
+    share, with nobody to restart them, and hold it against the server a
+    supervisor starts next. The signal is tied to the thread that forked,
+    which is the parent's main thread (it spawns every worker).
+    """
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is None:
+        return  # not Linux: nothing to ask the kernel
+    if prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"prctl(PR_SET_PDEATHSIG): {os.strerror(errno)}")
+    # The parent may have died between fork() and prctl(), which would then
+    # never fire: this worker has been handed to another parent already.
+    if os.getppid() != parent:
+        os._exit(0)

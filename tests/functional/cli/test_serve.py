@@ -73,6 +73,80 @@ def test_serve_on_a_fresh_data_dir(tmp_path, workers):
             os.kill(pid, 0)
 
 
+def cheeseshop_serve(data, port, env=None, preexec_fn=None):
+    """``python -m cheeseshop.cli --data DATA serve --port PORT`` (no
+    --workers), its standard error read as it comes into a list."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cheeseshop.cli", "--data", str(data), "serve", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        preexec_fn=preexec_fn,
+    )
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
+    reader.start()
+    return process, lines, reader
+
+
+CORES = sorted(os.sched_getaffinity(0))
+
+
+def one_core():
+    os.sched_setaffinity(0, CORES[:1])
+
+
+@pytest.mark.parametrize(
+    "max_workers, preexec_fn, expected",
+    [
+        (None, None, min(len(CORES), 8)),
+        ("1", None, 1),
+        # the cores it may run on (taskset, a cpuset), not the machine's
+        (None, one_core, 1),
+    ],
+    ids=["cores", "capped-by-the-setting", "cores-of-its-affinity"],
+)
+def test_workers_default_to_one_per_core_at_most_the_setting(
+    tmp_path, max_workers, preexec_fn, expected
+):
+    port = free_port()
+    env = {} if max_workers is None else {"CHEESESHOP_SERVE_MAX_WORKERS": max_workers}
+    process, lines, reader = cheeseshop_serve(tmp_path / "data", port, env, preexec_fn)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/simple/", process)
+        deadline = time.monotonic() + 30
+        # written before the port answered, yet the reader may not have it yet
+        while not any(line.startswith("cheeseshop serving") for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
+        serving = [line.strip() for line in lines if line.startswith("cheeseshop serving")]
+        assert serving == [f"cheeseshop serving http://127.0.0.1:{port}/ with {expected} worker(s)"]
+        forked = expected if expected > 1 else 0  # one worker is the process itself
+        while len(children_of(process.pid)) != forked and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children_of(process.pid)) == forked
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+        reader.join(5)
+        process.stderr.close()
+
+
+def test_a_cap_of_no_workers_is_one_clear_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cheeseshop.cli", "--data", str(tmp_path), "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CHEESESHOP_SERVE_MAX_WORKERS": "0"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: cheeseshop.serve.max_workers = 0: must be at least 1"
+    )
+    assert "Traceback" not in result.stderr
+
+
 def test_port_in_use_is_one_clear_line(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
