@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine of this kind
-# (Python packages, PostgreSQL started, Chromium) and runs the whole suite.
+# (Python packages, PostgreSQL started, Chromium, nginx, Varnish, the client
+# tools and bandersnatch in venvs of their own) and runs the whole suite.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
