@@ -52,7 +52,10 @@ class Root(Resource):
     def __getitem__(self, name):
         container = self.request.registry[CONTAINERS].get(name)
         readable = container is not None and container.always_readable
-        if self.request.method in ("GET", "HEAD") and not readable:
+        # A public index's root lets everyone read (see ``__acl__``): no need
+        # to ask the security policy on every request.
+        private = self.request.registry.cheeseshop_settings.private
+        if private and self.request.method in ("GET", "HEAD") and not readable:
             # Before anything is looked up: a private index tells an
             # anonymous caller not even which projects exist (404 or not).
             allowed = self.request.has_permission(Permission.VIEW, self)

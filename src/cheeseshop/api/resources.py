@@ -12,7 +12,7 @@ import re
 
 import packaging.utils
 from pyramid.authorization import Allow, Authenticated
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cheeseshop.accounts.roles import RoleName
 from cheeseshop.catalog.projects import ProjectStatus, find_project
@@ -22,12 +22,13 @@ from cheeseshop.resources import Resource, is_project_name, project_in_normal_fo
 from cheeseshop.security.permissions import ADMINS, Permission
 from cheeseshop.storage import keys
 
+# Built once: constructing the statement cost more than running it.
+_PROJECT_BY_NAME = select(PROJECTS).where(PROJECTS.c.normalized_name == bindparam("name"))
+
 
 def _project(request, normalized_name):
     """The project's row (read path: Core, no ORM objects), or KeyError."""
-    project = request.read_connection.execute(
-        select(PROJECTS).where(PROJECTS.c.normalized_name == normalized_name)
-    ).first()
+    project = request.read_connection.execute(_PROJECT_BY_NAME, {"name": normalized_name}).first()
     if project is None:
         raise KeyError(normalized_name)
     return project

@@ -1,8 +1,11 @@
 """The simple repository API: PEP 503 HTML and PEP 691 JSON."""
 
+import functools
+
 from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.response import Response
 from pyramid.view import view_config
+from webob.acceptparse import create_accept_header
 
 from cheeseshop.api.resources import SimpleIndex, SimpleProject
 from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
@@ -22,15 +25,32 @@ def negotiate(request):
                 f"Unsupported format {shown(wanted)}; use one of {', '.join(simple_index.OFFERS)}.",
             )
         return simple_index.MEDIA_TYPES[wanted]
-    if "Accept" not in request.headers:
+    accept = request.headers.get("Accept")
+    if accept is None:
         return simple_index.HTML
-    offers = request.accept.acceptable_offers(simple_index.OFFERS)
-    if not offers:
+    if len(accept) <= MAX_REMEMBERED_ACCEPT:
+        media_type = _remembered_media_type(accept)
+    else:
+        media_type = _media_type(accept)
+    if media_type is None:
         raise error(
             406,
             f"None of the media types in Accept is served; use one of {', '.join(simple_index.OFFERS)}.",
         )
-    return simple_index.MEDIA_TYPES[offers[0][0]]
+    return media_type
+
+
+def _media_type(accept):
+    """The media type an Accept header value picks, or None."""
+    offers = create_accept_header(accept).acceptable_offers(simple_index.OFFERS)
+    return simple_index.MEDIA_TYPES[offers[0][0]] if offers else None
+
+
+# Clients send a handful of Accept values, and parsing one cost as much as
+# the rest of a cached page; short ones are remembered (bounded: a caller
+# choosing the values can only push out others).
+MAX_REMEMBERED_ACCEPT = 256
+_remembered_media_type = functools.lru_cache(maxsize=128)(_media_type)
 
 
 VARIANTS = {

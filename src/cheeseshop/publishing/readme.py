@@ -5,10 +5,6 @@ import json
 import subprocess
 import sys
 
-import readme_renderer.markdown
-import readme_renderer.rst
-import readme_renderer.txt
-
 RST = "text/x-rst"
 MARKDOWN = "text/markdown"
 PLAIN = "text/plain"
@@ -54,6 +50,13 @@ def render(text, content_type_value):
     (pypi.org refuses those too, declared or by default)."""
     if not text:
         return None
+    # Imported here: docutils, Pygments and the Markdown renderer are some
+    # 8 MB of a worker's memory, and a worker that only serves reads never
+    # renders a README.
+    import readme_renderer.markdown
+    import readme_renderer.rst
+    import readme_renderer.txt
+
     content_type, params = parse_content_type(content_type_value)
     if content_type == MARKDOWN:
         return readme_renderer.markdown.render(text, variant=params.get("variant", "GFM"))

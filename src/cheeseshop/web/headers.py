@@ -24,8 +24,13 @@ HEADERS = {
 }
 
 
+_LOWERED = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
+
 @subscriber(NewResponse)
 def add_security_headers(event):
-    headers = event.response.headers
-    for name, value in HEADERS.items():
-        headers.setdefault(name, value)
+    # A header the response set already is kept. On the header list itself:
+    # ``headers.setdefault`` scans every header once per name it sets.
+    headerlist = event.response.headerlist
+    present = {name.lower() for name, _ in headerlist}
+    headerlist.extend((name, value) for lowered, name, value in _LOWERED if lowered not in present)
