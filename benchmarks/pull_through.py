@@ -32,54 +32,21 @@ embedded default), installed as ``private_index.py`` installs them.
 
 from __future__ import annotations
 
-import argparse
-import shlex
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness.paths import DEFAULT_WORK, REPO  # noqa: E402
-from harness.processes import kill_all  # noqa: E402
-from harness.pull_through_run import render, run_pull_through  # noqa: E402
+from harness import options  # noqa: E402
+from harness.pull_through_run import BENCH  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
-        description="cheeseshop's pull-through cache: cached upstream projects against "
-        "local ones, first downloads and page revalidations."
-    )
-    p.add_argument(
-        "--work-dir",
-        type=Path,
-        default=DEFAULT_WORK,
-        help="venvs, corpus, data dirs and logs (default: benchmarks/.work)",
-    )
-    p.add_argument(
-        "--projects",
-        type=int,
-        default=200,
-        help="projects in each corpus, local and upstream (200)",
-    )
-    p.add_argument("--releases", type=int, default=2, help="releases per project (2)")
-    p.add_argument("--duration", type=int, default=5, help="wrk seconds per endpoint (5)")
-    p.add_argument(
-        "--warmup", type=int, default=1, help="unmeasured wrk seconds before each (1; 0: none)"
-    )
-    p.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="read rounds; local, cached and ttl-0 reads interleaved, rows show the median (3)",
-    )
-    p.add_argument("--connections", type=int, default=16, help="wrk -c (16)")
-    p.add_argument("--wrk-threads", type=int, default=2, help="wrk -t (2)")
-    p.add_argument("--wrk-timeout", type=float, default=10, help="wrk --timeout seconds (10)")
-    p.add_argument("--upload-threads", type=int, default=8, help="corpus upload threads (8)")
-    p.add_argument(
-        "--max-urls",
-        type=int,
-        default=1000,
-        help="at most this many projects' pages (and their files) are cycled (1000)",
+    p = options.parser(
+        "cheeseshop's pull-through cache: cached upstream projects against "
+        "local ones, first downloads and page revalidations.",
+        docs_page="benchmarks-pull-through.rst",
+        # The cache's data names the upstream's port: every run loads both afresh.
+        reuse_data=False,
     )
     p.add_argument(
         "--big-mb",
@@ -93,62 +60,12 @@ def parse_args(argv=None):
     p.add_argument(
         "--big-timeout", type=float, default=600, help="seconds for one large transfer (600)"
     )
-    p.add_argument(
-        "--cheeseshop-install",
-        choices=("current", "venv"),
-        default="current",
-        help="the cheeseshop installed for this interpreter (current, the default), or "
-        "this checkout pip-installed into the harness's venv (venv)",
-    )
-    p.add_argument(
-        "--cheeseshop-serve-args",
-        default="",
-        metavar="ARGS",
-        help="extra arguments for every `cheeseshop serve`, e.g. '--workers 2'",
-    )
-    p.add_argument(
-        "--start-timeout", type=float, default=90, help="seconds to wait for a server (90)"
-    )
-    p.add_argument(
-        "--render",
-        type=Path,
-        metavar="RESULTS_JSON",
-        help="run nothing: print the report of a saved results file (and with "
-        "--write-docs write the docs page from it)",
-    )
-    p.add_argument("--reinstall", action="store_true", help="recreate the venvs")
-    p.add_argument(
-        "--write-docs",
-        action="store_true",
-        help="write docs/benchmarks-pull-through.rst with the tables, machine and command",
-    )
-    p.add_argument(
-        "--docs-path",
-        type=Path,
-        default=REPO / "docs" / "benchmarks-pull-through.rst",
-        help=argparse.SUPPRESS,
-    )
-    args = p.parse_args(argv)
-    args.work_dir = args.work_dir.resolve()
-    # The cache's data names the upstream's port: every run loads both afresh.
-    args.reuse_data = False
-    if args.projects < 1 or args.releases < 1 or args.big_repeats < 1:
-        p.error("--projects, --releases and --big-repeats must be >= 1")
-    return args
+    return options.finish(p, argv, at_least_one=("big_repeats",))
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    if args.render:
-        return render(args)
-    given = sys.argv[1:] if argv is None else argv
-    command = "python3 benchmarks/pull_through.py" + (" " + shlex.join(given) if given else "")
-    return run_pull_through(args, command)
+    return options.entry_point("pull_through.py", parse_args, BENCH, argv)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        kill_all()
-        sys.exit(130)
+    sys.exit(main())

@@ -46,11 +46,15 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 def tree_mem(pid: int) -> dict[str, int]:
-    """Sum of VmRSS and VmHWM (kB) over the process and its descendants."""
+    """Sum of VmRSS and VmHWM (kB) over the process and its descendants,
+    and the largest one process's VmHWM (``max_hwm_kb``: a worker's peak,
+    where a server forks workers)."""
     pids = process_tree(pid)
+    hwms = [_status_kb(p, "VmHWM") for p in pids]
     return {
         "rss_kb": sum(_status_kb(p, "VmRSS") for p in pids),
-        "hwm_kb": sum(_status_kb(p, "VmHWM") for p in pids),
+        "hwm_kb": sum(hwms),
+        "max_hwm_kb": max(hwms, default=0),
         "nprocs": len(pids),
     }
 

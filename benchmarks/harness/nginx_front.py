@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from .console import BenchError, log
+from .installed_cheeseshop import InstalledCheeseshop
 from .paths import REPO
-from .private_servers import InstalledCheeseshop
 from .processes import free_port, run, spawn, tail_file
 
 PREFIX = "/_stored/"

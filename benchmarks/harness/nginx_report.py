@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .docs_page import rst_table
-from .pull_through_docs import _machine
+from .docs_page import machine_section, rst_table
 
 ROWS = {"small": "small wheel", "big": "large file"}
 MODES = ("accel", "app")
@@ -165,8 +164,8 @@ def page(results) -> str:
         "  ``cheeseshop.storage.accel_redirect = /_stored/`` (**X-Accel**), one",
         "  without (**app**), each behind its own nginx (one process,",
         "  ``master_process off``) with the guide's block.",
-        f"* ``wrk -c{meta['connections']} -t{meta['wrk_threads']} -d{meta['duration']}s`` through",
-        f"  nginx after a {meta['warmup']} s warm-up: *small wheel* cycles over every small",
+        f"* ``wrk -c{meta['connections']} -t{meta['wrk_threads']} -d{meta['duration']:g}s`` through",
+        f"  nginx after a {meta['warmup']:g} s warm-up: *small wheel* cycles over every small",
         "  wheel's URL, *large file* fetches the large one. X-Accel and app are",
         f"  measured back to back, {meta['rounds']} rounds; a figure is the median.",
         "* CPU time: the cheeseshop's process tree and nginx's process, from",
@@ -199,7 +198,7 @@ def page(results) -> str:
         "* The machine is shared (2 cores; wrk, nginx and cheeseshop on the",
         "  same ones, and other work): " + _noise(results, loads),
         "",
-        *_machine(meta),
+        *machine_section(meta),
         f"* nginx: {versions.get('nginx', '?')}",
         "* Packages: " + ", ".join(f"{k} {v}" for k, v in versions.items() if k != "nginx"),
         f"* Date: {meta['date']}",

@@ -221,6 +221,8 @@ def measure_reads(servers: list[Server], args, results: dict, endpoints=ENDPOINT
                 )
     for srv in servers:
         res = results[srv.name]
+        if getattr(srv, "label", None):  # a read mode's column heading
+            res["label"] = srv.label
         eps = res.setdefault("endpoints", {})
         for key, ws in runs[srv.name].items():
             agg = {
@@ -244,6 +246,7 @@ def measure_reads(servers: list[Server], args, results: dict, endpoints=ENDPOINT
         if srv.proc is not None and srv.proc.poll() is None:
             mem = tree_mem(srv.proc.pid)
             res["read_hwm_kb"] = mem["hwm_kb"]
+            res["read_worker_hwm_kb"] = mem["max_hwm_kb"]
             res["rss_end_kb"] = mem["rss_kb"]
             res["nprocs"] = mem["nprocs"]
             res["peak_rss_kb"] = max(res.get("upload_hwm_kb", 0), res["read_hwm_kb"])

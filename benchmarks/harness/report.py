@@ -1,13 +1,15 @@
-"""The report: one table of every server's figures with the cheeseshop
-ratios, the notes under it, the large-upload summary and the 3x-devpi
-verdict, as plain text (the docs page uses the same rows)."""
+"""The report of compare.py: one table of every server's figures with the
+cheeseshop ratios, the server CPU time per request, cheeseshop against the
+stack's ceiling, the notes, the large-upload summary and the verdicts, as
+plain text (the docs page uses the same rows)."""
 
 from __future__ import annotations
 
+from . import ceiling_report
 from .reads import ENDPOINTS
 from .servers import ORDER
 
-TARGET_VS_DEVPI = 3.0
+TARGET_VS_DEVPI = 5.0
 
 
 def fmt_rps(ep: dict | None) -> str:
@@ -115,6 +117,8 @@ def build_table(results: dict) -> tuple[list[str], list[list[str]], list[str]]:
         cells += _ratio_cells(nums)
         rows.append(cells)
 
+    if "error" in results.get("ceiling", {}):
+        notes.append(f"ceiling: FAILED: {results['ceiling']['error'].splitlines()[0]}")
     for s in present:
         r = results[s]
         if "error" in r:
@@ -168,6 +172,34 @@ def target_line(rows) -> str:
     )
 
 
+def cpu_table(results: dict) -> tuple[list[str], list[list[str]]]:
+    """Each read row's server CPU time per request (ms, the median over the
+    rounds), and how many times cheeseshop's the others spend: the figure
+    the machine's load disturbs least."""
+    present = [s for s in ORDER if s in results]
+    others = [s for s in present if s != "cheeseshop"]
+    head = ["server CPU ms/request", *present] + [f"{s}/cs" for s in others]
+    rows = []
+    for key, label in ENDPOINTS:
+        cpu = {
+            s: (results[s].get("endpoints", {}).get(key) or {}).get("cpu_ms_per_request")
+            for s in present
+        }
+        rows.append(
+            [label]
+            + ["-" if cpu[s] is None else f"{cpu[s]:.2f}" for s in present]
+            + [fmt_ratio(ratio(cpu[s], cpu.get("cheeseshop"))) for s in others]
+        )
+    return head, rows
+
+
+def verdicts(rows, results: dict) -> list[str]:
+    """The targets: 5x devpi, a cached page at half the ceiling, a worker's
+    peak RSS."""
+    devpi = [target_line(rows)] if "devpi" in results else []
+    return devpi + ceiling_report.verdicts(results)
+
+
 def big_summary(results: dict) -> list[str]:
     out = []
     for s in ORDER:
@@ -190,9 +222,26 @@ def big_summary(results: dict) -> list[str]:
     return out
 
 
-def print_report(results: dict, head, rows, notes) -> None:
-    """The table, then the notes, the large-upload summary and the verdict."""
+def print_report(results: dict) -> None:
+    """The tables, then the notes, the large-upload summary and the verdicts."""
+    meta = results["_meta"]
+    head, rows, notes = build_table(results)
+    print(
+        f"{', '.join(s for s in ORDER if s in results)}: {meta['projects']} projects x "
+        f"{meta['releases']} releases, cheeseshop serve {meta.get('cheeseshop_serve_args', '')}, "
+        f"wrk -c{meta['connections']} -t{meta['wrk_threads']} -d{meta['duration']:g}s x "
+        f"{meta['rounds']} rounds, {meta.get('machine', {}).get('nproc', '?')} CPUs"
+    )
+    print()
     print(text_table(head, rows))
     print()
-    for n in notes + big_summary(results) + [target_line(rows)]:
+    print(text_table(*cpu_table(results)))
+    print()
+    if "ceiling" in results:
+        print(ceiling_report.summary(results))
+        print(text_table(ceiling_report.HEAD, ceiling_report.rows(results)))
+        print()
+        print(text_table(ceiling_report.MEMORY_HEAD, ceiling_report.memory_rows(results)))
+        print()
+    for n in notes + big_summary(results) + verdicts(rows, results):
         print("* " + n)

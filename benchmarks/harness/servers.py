@@ -143,6 +143,13 @@ class Server:
             log(f"{self.name}: stopped")
             self.proc = None
 
+    def restart(self) -> None:
+        """The server process afresh on the same data: what a subclass's
+        ``stop`` also tears down (a database, a storage server) stays."""
+        Server.stop(self)
+        self.start()
+        self.after_restart()
+
     # -- upload ------------------------------------------------------------
     def upload_headers(self) -> dict[str, str]:
         return {"Authorization": basic_auth(USER, self.password)}

@@ -127,6 +127,9 @@ class AccessLog:
         return _LoggedBody(body, entry)
 
 
+LINE = '%s %s "%s %s %s" %s %d %.3fs'
+
+
 class _Entry:
     """What the line of one request says, gathered as it is answered."""
 
@@ -140,8 +143,7 @@ class _Entry:
         if not log.isEnabledFor(logging.INFO):
             return
         environ = self.environ
-        log.info(
-            '%s %s "%s %s %s" %s %d %.3fs',
+        args = (
             escaped(environ.get("REMOTE_ADDR", ""), FIELD_MAX),
             escaped(environ.get(ENVIRON_USER, ""), FIELD_MAX),
             escaped(environ.get("REQUEST_METHOD", ""), FIELD_MAX),
@@ -151,6 +153,10 @@ class _Entry:
             self.bytes,
             time.perf_counter() - self.started,
         )
+        # The record made here: ``log.info`` would walk the stack for a file
+        # and a line number no access log shows, a fifth of a replayed
+        # page's time.
+        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, LINE, args, None))
 
 
 class _LoggedBody:

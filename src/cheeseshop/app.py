@@ -2,6 +2,7 @@ from pyramid.config import Configurator
 
 from cheeseshop import settings as index_settings
 from cheeseshop.access_log import AccessLog
+from cheeseshop.api import replay
 
 
 def main(global_config=None, **ini_settings):
@@ -24,7 +25,7 @@ def make_app(settings):
         config.include("cheeseshop.security")
         config.include("cheeseshop.api")
         config.include("cheeseshop.web")
-        app = config.make_wsgi_app()
+        app = replay.wrap(config.make_wsgi_app(), config.registry)
     # Outside Pyramid, so that the line has the status and the bytes that
     # really left, whatever a tween or an exception view made of them.
     return AccessLog(app) if settings.access_log else app

@@ -1,6 +1,7 @@
 """The pull-through cache's surface: simple pages of upstream projects and
 their files under ``/cache/`` (:mod:`cheeseshop.mirror`)."""
 
+import functools
 import zlib
 
 from pyramid.httpexceptions import HTTPNotFound
@@ -8,10 +9,11 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from cheeseshop.api.files import describe_download, stored_response
+from cheeseshop.api.replay import replayable, upstream_file_validity, upstream_page_validity
 from cheeseshop.api.resources import CachedObject, UpstreamSimpleProject
 from cheeseshop.api.responses import check_etag, error, page_headers
 from cheeseshop.api.simple import negotiate, require_trailing_slash, variant
-from cheeseshop.mirror import cache_files
+from cheeseshop.mirror import cache_files, counters
 from cheeseshop.mirror.upstream_client import UpstreamUnavailable
 from cheeseshop.rendering import simple_index, upstream_page
 from cheeseshop.security.permissions import Permission
@@ -40,6 +42,12 @@ def upstream_project(request):
         raise error(502, f"The upstream index did not answer for {name}: {exc}") from None
     if project is None:
         raise HTTPNotFound(f"No project {name} here or on the upstream index.")
+    if project.fresh_for is not None:
+        counts = request.upstream.counts
+        replayable(
+            request,
+            upstream_page_validity(project, on_replay=lambda: counts.add(counters.PAGE_HITS)),
+        )
     base = cached_files_url(request)
     etag = f"u{project.revision}-{variant(media_type)}-{zlib.crc32(base.encode()):08x}"
     check_etag(request, etag)
@@ -72,7 +80,18 @@ def cached_download(request):
     name, file_sha256 = context.__name__, context.file_sha256
     metadata = name.endswith(".metadata")
     stored = cache.stored(connection, file_sha256, name)
-    if stored is None:
+    if stored is not None:
+        replayable(
+            request,
+            upstream_file_validity(
+                stored.id,
+                file_sha256,
+                name,
+                cache_files.State.STORED.value,
+                on_replay=functools.partial(cache.note_hit, stored),
+            ),
+        )
+    else:
         try:
             wanted = cache.wanted(connection, context.project_name, file_sha256, name)
         except UpstreamUnavailable as exc:

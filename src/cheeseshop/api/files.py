@@ -4,6 +4,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPNotModified
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.api.replay import file_validity, replayable
 from cheeseshop.api.resources import DistributionFile
 from cheeseshop.api.responses import cache_scope
 from cheeseshop.security.permissions import Permission
@@ -54,6 +55,7 @@ class StoredStream:
 def download(request):
     context = request.context
     file = context.file
+    replayable(request, file_validity(file.path, context.project_status))
     return stored_response(
         request,
         context.key,

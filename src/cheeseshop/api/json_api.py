@@ -4,6 +4,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from cheeseshop.api.replay import project_validity, replayable
 from cheeseshop.api.resources import JsonProject, JsonRelease
 from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
 from cheeseshop.rendering import project_json
@@ -13,6 +14,7 @@ from cheeseshop.security.permissions import Permission
 def _respond(request, project, cache_key, render):
     if request.subpath:  # /pypi/<project>/json/<anything>: no such document
         raise HTTPNotFound()
+    replayable(request, project_validity(project))
     etag = check_serial(request, project.last_serial, "json-api")
     page = request.page_cache.get_or_render(cache_key, render)
     response = Response(body=page, content_type="application/json")

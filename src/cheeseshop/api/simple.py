@@ -8,6 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from webob.acceptparse import create_accept_header
 
+from cheeseshop.api.replay import index_validity, project_validity, replayable
 from cheeseshop.api.resources import SimpleIndex, SimpleProject
 from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
 from cheeseshop.catalog import journal
@@ -78,6 +79,7 @@ def simple_root(request):
     require_trailing_slash(request)
     media_type = negotiate(request)
     serial = journal.last_serial(request.read_connection)
+    replayable(request, index_validity(serial))
     cache_key = ("root", serial, media_type)
     page = request.page_cache.get(cache_key)
     # Once rendered (the first read streams it), the list is also kept
@@ -138,6 +140,7 @@ def _stream_root(request, media_type, serial, cache_key):
 def simple_project(request):
     require_trailing_slash(request)
     project = request.context.project
+    replayable(request, project_validity(project))
     media_type = negotiate(request)
     etag = check_serial(request, project.last_serial, variant(media_type))
     base = files_url(request)

@@ -39,6 +39,8 @@ class CachedProject:
     # may not see that write yet); None: read it by id.
     page_text: str | None = None
     stale: bool = False
+    # Seconds the page stays fresh (within the ttl); None when served stale.
+    fresh_for: float | None = None
 
     def page(self, connection) -> UpstreamPage:
         text = self.page_text
@@ -113,11 +115,13 @@ class ProjectPages:
                 P.normalized_name == name
             )
         ).first()
-        if row is not None and row.checked > self.now() - self.ttl:
+        now = self.now()
+        if row is not None and row.checked > now - self.ttl:
             if row.missing:
                 return None
             self.counts.add(counters.PAGE_HITS)
-            return CachedProject(row.id, name, row.revision)
+            fresh_for = (row.checked + self.ttl - now).total_seconds()
+            return CachedProject(row.id, name, row.revision, fresh_for=fresh_for)
         if row is None and (name in self.absent or is_blocked(connection, name)):
             # Blocking a name removes its page: a page kept is never of a
             # blocked name, so only a name without one needs the check.
@@ -155,7 +159,7 @@ class ProjectPages:
                     .where(P.id == row.id)
                     .values(checked=now, etag=answer.etag, last_modified=answer.last_modified)
                 )
-            return CachedProject(row.id, name, row.revision)
+            return CachedProject(row.id, name, row.revision, fresh_for=self.ttl.total_seconds())
         if answer.page is None:  # a 304 to a request that had no validators
             raise UpstreamUnavailable(f"the upstream answered 304 for {name} unasked")
         text = page_text(answer.page)
@@ -165,7 +169,9 @@ class ProjectPages:
         }
         with self.engine.begin() as writing:
             stored = _store(writing, name, text, validators, now)
-        return CachedProject(stored.id, name, stored.revision, page_text=text)
+        return CachedProject(
+            stored.id, name, stored.revision, page_text=text, fresh_for=self.ttl.total_seconds()
+        )
 
 
 def _cut(value, column):

@@ -41,9 +41,14 @@ class PullThroughCache:
     def stored(self, connection, file_sha256, name):
         row = cache_files.find_stored(connection, file_sha256, name)
         if row is not None:
-            self.counts.add(counters.FILE_HITS)
-            self.last_use.note(row.id, row.last_used)
+            self.note_hit(row)
         return row
+
+    def note_hit(self, row):
+        """Note a download of the stored object ``row`` (a hit, and its
+        last use), whether the view answered it or a replay did."""
+        self.counts.add(counters.FILE_HITS)
+        self.last_use.note(row.id, row.last_used)
 
     def wanted(self, connection, project_name, file_sha256, name):
         """What the upstream's page of ``project_name`` says of the object

@@ -1,0 +1,84 @@
+"""``ceiling.py``'s docs page (``docs/benchmarks-ceiling.rst``): the ceiling
+section of compare.py's run of cheeseshop alone, with what a cached page
+does that the ceiling does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .ceiling_report import HEAD, MEMORY_HEAD, memory_rows, rows, summary, verdicts
+from .docs_page import machine_section, rst_table, workload_lines
+
+
+def write_docs(path: Path, results: dict, command: str) -> None:
+    """``ceiling.py``'s page: the same tables as compare.py's ceiling
+    section, with what a cached page does that the ceiling does not."""
+    meta = results["_meta"]
+    lines = [
+        ".. This page is written by benchmarks/ceiling.py --write-docs; do not edit it by hand.",
+        "",
+        "Benchmarks: the stack's ceiling",
+        "===============================",
+        "",
+        "How close a cached project page comes to the fastest page this stack",
+        "(Python, Pyramid, waitress) can serve at all: the *ceiling* is a minimal",
+        "Pyramid app with one route answering a fixed body, the bytes of one of",
+        "cheeseshop's simple pages, served by waitress with the settings",
+        "``cheeseshop serve`` uses (its threads, connection limit, channel timeout,",
+        "cleanup interval and input buffer, as ``cheeseshop.cli.serve`` sets them).",
+        "The two ran side by side on the same Python and packages, and wrk measured",
+        "them in interleaved rounds, so that a change in the machine's load hits",
+        "both alike.  ``benchmarks/compare.py`` measures the same ceiling beside",
+        "devpi-server and pypiserver (:doc:`benchmarks`); this page is that run",
+        "with cheeseshop alone.",
+        "",
+        "Command::",
+        "",
+        f"    {command}",
+        "",
+        f"Run on {meta['date']}, {meta.get('minutes', 0):.1f} minutes.",
+        "",
+        *workload_lines(results),
+        "",
+        "Requests",
+        "--------",
+        "",
+        summary(results),
+        "*of the ceiling*: the row's requests/s against the ceiling's.  *CPU:",
+        "ceiling's / this*: the ceiling's server CPU time per request against the",
+        "row's, the same ratio in the figure the machine's load disturbs least.",
+        "",
+        rst_table(HEAD, rows(results)),
+        "",
+        "Memory",
+        "------",
+        "",
+        "From ``/proc``, summed over each server's processes: VmRSS after start",
+        "(cheeseshop is started afresh on its data after the uploads), before any",
+        "request; VmHWM, the peak, reset when the reads started; VmRSS when they",
+        "ended.",
+        "",
+        rst_table(MEMORY_HEAD, memory_rows(results)),
+        "",
+        "Targets",
+        "-------",
+        "",
+        *[f"* {v}" for v in verdicts(results)],
+        "",
+        "What a cached page does that the ceiling does not",
+        "-------------------------------------------------",
+        "",
+        "The page itself comes from the page cache, but its cache key holds the",
+        "project's last serial, which only the database knows (nothing in a",
+        "request depends on process-local state, so any worker may answer after",
+        "another took an upload).  So every request still checks out a pooled",
+        "read connection and begins a transaction on it; looks the project up",
+        "(one indexed query); goes through the tweens; negotiates the media type",
+        "from ``Accept``; builds the caching headers (ETag, Cache-Control, Vary,",
+        "CDN surrogate keys, serial) and the security headers; ends the read",
+        "transaction and returns the connection; and writes the access log line.",
+        "",
+        *machine_section(meta),
+        "",
+    ]
+    path.write_text("\n".join(lines))
