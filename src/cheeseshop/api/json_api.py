@@ -7,7 +7,8 @@ from pyramid.view import view_config
 from cheeseshop.api.replay import project_validity, replayable
 from cheeseshop.api.resources import JsonProject, JsonRelease
 from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
-from cheeseshop.rendering import project_json
+from cheeseshop.api.simple import chosen_encoding, send_encoded
+from cheeseshop.rendering import compression, project_json
 from cheeseshop.security.permissions import Permission
 
 
@@ -15,9 +16,11 @@ def _respond(request, project, cache_key, render):
     if request.subpath:  # /pypi/<project>/json/<anything>: no such document
         raise HTTPNotFound()
     replayable(request, project_validity(project))
-    etag = check_serial(request, project.last_serial, "json-api")
-    page = request.page_cache.get_or_render(cache_key, render)
+    encoding = chosen_encoding(request)
+    etag = check_serial(request, project.last_serial, compression.variant("json-api", encoding))
+    page = compression.cached_page(request.page_cache, cache_key, render, encoding)
     response = Response(body=page, content_type="application/json")
+    send_encoded(response, encoding)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return set_serial_headers(request, response, project.last_serial, etag)
 

@@ -24,6 +24,7 @@ security policy, and a private index (``cheeseshop.read_access =
 authenticated``) never installs this layer.
 """
 
+import os
 import threading
 import time
 
@@ -318,6 +319,7 @@ class _ThreadConnections:
         self._local = threading.local()
         self._opened = set()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         event.listen(engine, "engine_disposed", self.close_all)
 
     def cursor(self):
@@ -344,9 +346,14 @@ class _ThreadConnections:
     def close_all(self, engine=None):
         with self._lock:
             opened, self._opened = self._opened, set()
+        self._local = threading.local()
+        if os.getpid() != self._pid:
+            # A forked worker disposing of what it inherited (``serve``):
+            # closing would end the parent's sessions; forget them instead.
+            self._pid = os.getpid()
+            return
         for connection in opened:
             self._close(connection, forget=False)
-        self._local = threading.local()
 
     def _close(self, connection, forget=True):
         if forget:

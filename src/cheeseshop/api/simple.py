@@ -1,7 +1,6 @@
 """The simple repository API: PEP 503 HTML and PEP 691 JSON."""
 
 import functools
-import gzip
 
 from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.response import Response
@@ -12,7 +11,7 @@ from cheeseshop.api.replay import index_validity, project_validity, replayable
 from cheeseshop.api.resources import SimpleIndex, SimpleProject
 from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
 from cheeseshop.catalog import journal
-from cheeseshop.rendering import simple_index
+from cheeseshop.rendering import compression, simple_index
 from cheeseshop.resources import location
 from cheeseshop.security.permissions import Permission
 
@@ -62,8 +61,18 @@ VARIANTS = {
 }
 
 
-def variant(media_type):
-    return VARIANTS[media_type]
+def variant(media_type, encoding=None):
+    return compression.variant(VARIANTS[media_type], encoding)
+
+
+def chosen_encoding(request):
+    """``br``, ``gzip`` or None (as it is): what the client asked for."""
+    return compression.chosen_encoding(request.headers.get("Accept-Encoding"))
+
+
+def send_encoded(response, encoding):
+    if encoding is not None:
+        response.content_encoding = encoding
 
 
 def require_trailing_slash(request):
@@ -78,58 +87,66 @@ def require_trailing_slash(request):
 def simple_root(request):
     require_trailing_slash(request)
     media_type = negotiate(request)
+    encoding = chosen_encoding(request)
     serial = journal.last_serial(request.read_connection)
     replayable(request, index_validity(serial))
-    cache_key = ("root", serial, media_type)
-    page = request.page_cache.get(cache_key)
-    # Once rendered (the first read streams it), the list is also kept
-    # gzipped for clients that take it so: a large index's list is several
-    # MiB, its gzip a fifth of that, compressed once per serial.
-    gzipped = (
-        page is not None
-        # Only when asked: without the header, as servers do in practice.
-        and "Accept-Encoding" in request.headers
-        and bool(request.accept_encoding.acceptable_offers(["gzip"]))
-    )
-    etag = check_serial(request, serial, variant(media_type) + ("-gzip" if gzipped else ""))
+    etag = check_serial(request, serial, variant(media_type, encoding))
     response = Response(
         content_type=media_type, charset="utf-8" if media_type == simple_index.HTML else None
     )
-    if gzipped:
-        response.body = request.page_cache.get_or_render(
-            cache_key + ("gzip",), lambda: gzip.compress(page, compresslevel=6, mtime=0)
-        )
-        response.content_encoding = "gzip"
-    elif page is not None:
+    send_encoded(response, encoding)
+    cache_key = ("root", serial, media_type)
+    # Once streamed, the list is kept, and compressed from there for each
+    # encoding asked for: a large index's list is several MiB, compressed a
+    # fifth of that, each made once per serial.
+    page = compression.cached_page(request.page_cache, cache_key, lambda: None, encoding)
+    if page is not None:
         response.body = page
     else:
-        response.app_iter = _stream_root(request, media_type, serial, cache_key)
+        response.app_iter = _stream_root(request, media_type, serial, cache_key, encoding)
     return set_serial_headers(request, response, serial, etag)
 
 
-def _stream_root(request, media_type, serial, cache_key):
+def _stream_root(request, media_type, serial, cache_key, encoding):
     # A connection of its own: the response streams after the request's
     # connection is closed, and the list of a large index is never built whole.
     engine = request.registry["db_read_engine"]
     cache = request.page_cache
 
     def generate():
+        encoder = compression.Encoder(encoding) if encoding else None
+        # The list as it is and as sent, kept for the cache if small enough.
+        keep, size, plain, sent = True, 0, [], []
         with engine.connect() as connection:
             projects = simple_index.iter_projects(connection)
             if media_type == simple_index.V1_JSON:
                 chunks = simple_index.iter_root_json(projects, serial)
             else:
                 chunks = simple_index.iter_root_html(projects)
-            kept, size = [], 0
             for chunk in chunks:
-                if kept is not None:
-                    kept.append(chunk)
-                    size += len(chunk)
-                    if size > cache.max_bytes // 4:
-                        kept = None
-                yield chunk
-        if kept is not None:
-            cache.put(cache_key, b"".join(kept))
+                size += len(chunk)
+                if keep and size > cache.max_bytes // 4:
+                    keep = False
+                    plain.clear()
+                    sent.clear()
+                if keep:
+                    plain.append(chunk)
+                if encoder is not None:
+                    chunk = encoder.compress(chunk)
+                    if keep:
+                        sent.append(chunk)
+                if chunk:
+                    yield chunk
+        if encoder is not None:
+            tail = encoder.finish()
+            sent.append(tail)
+            yield tail
+        # Reached only when the list was sent whole (a client leaving
+        # closes the generator at a yield): a part is never kept.
+        if keep:
+            cache.put(cache_key, b"".join(plain))
+            if encoder is not None:
+                cache.put(cache_key + (encoding,), b"".join(sent))
 
     return generate()
 
@@ -142,7 +159,8 @@ def simple_project(request):
     project = request.context.project
     replayable(request, project_validity(project))
     media_type = negotiate(request)
-    etag = check_serial(request, project.last_serial, variant(media_type))
+    encoding = chosen_encoding(request)
+    etag = check_serial(request, project.last_serial, variant(media_type, encoding))
     base = files_url(request)
 
     def render():
@@ -151,12 +169,16 @@ def simple_project(request):
             return simple_index.render_project_json(project, versions, files, base)
         return simple_index.render_project_html(project, versions, files, base)
 
-    page = request.page_cache.get_or_render(
-        ("simple", project.id, project.last_serial, media_type, base), render
+    page = compression.cached_page(
+        request.page_cache,
+        ("simple", project.id, project.last_serial, media_type, base),
+        render,
+        encoding,
     )
     response = Response(
         body=page,
         content_type=media_type,
         charset="utf-8" if media_type == simple_index.HTML else None,
     )
+    send_encoded(response, encoding)
     return set_serial_headers(request, response, project.last_serial, etag)

@@ -207,3 +207,21 @@ def test_credentials_always_go_through_the_security_policy(settings, alice, publ
     finally:
         for name in ("db_engine", "db_read_engine"):
             private.registry[name].dispose()
+
+
+def test_a_forked_worker_leaves_the_parents_connections_alone(app, published):
+    """``serve`` forks its workers and each disposes of the engines'
+    inherited connections without closing them: the replay's own must not
+    be closed either (on PostgreSQL that would end the parent's session)."""
+    first = raw(app, "/simple/demo-pkg/")
+    raw(app, "/simple/demo-pkg/")  # the parent's validity connection is open
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            app.registry["db_read_engine"].dispose(close=False)
+        finally:
+            os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    with statements(app) as seen:
+        assert raw(app, "/simple/demo-pkg/") == first
+    assert seen == []  # still replayed: its connection still answers

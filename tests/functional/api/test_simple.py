@@ -3,17 +3,14 @@ PEP 503 (HTML), 691 (JSON and content negotiation), 700 (versions, size,
 upload-time), 592 (yanking), 658/714 (core metadata), 792 (project status)."""
 
 import datetime
-import gzip
 import hashlib
 import html
 import io
-import json
 import re
 import urllib.parse
 import zipfile
 
 import pytest
-import webob
 
 from cheeseshop.catalog import projects, releases
 from tests import factories
@@ -318,35 +315,3 @@ def test_archived_project_keeps_its_files(testapp, published, dbsession, tm):
             testapp.get(path_of(entry["url"])).body
             == published["wheel" if entry["filename"].endswith(".whl") else "sdist"]
         )
-
-
-def test_the_root_list_is_kept_gzipped_for_clients_that_take_it(testapp, alice, published):
-    def get(**headers):
-        # As sent: webtest's own responses come decoded.
-        return webob.Request.blank("/simple/", headers={**JSON, **headers}).get_response(
-            testapp.app
-        )
-
-    upload(testapp, alice, "other", "0.1")
-    # The first read streams the list as it is read, and keeps it.
-    first = get(**{"Accept-Encoding": "gzip"})
-    assert first.content_encoding is None
-    assert b'"other"' in first.body  # read whole, as a client does
-    again = get(**{"Accept-Encoding": "gzip, br"})
-    assert again.content_encoding == "gzip"
-    assert gzip.decompress(again.body) == first.body
-    assert "-gzip-" in again.headers["ETag"]
-    assert again.headers["ETag"] != first.headers["ETag"]
-    assert "Accept-Encoding" in again.headers["Vary"]
-    assert (
-        get(**{"Accept-Encoding": "gzip", "If-None-Match": again.headers["ETag"]}).status_int == 304
-    )
-    # Clients that do not say they take gzip get the list as it is.
-    plain = get()
-    assert plain.content_encoding is None and plain.body == first.body
-    # A change makes a new list, gzipped again once read.
-    upload(testapp, alice, "third", "0.1")
-    assert b'"third"' in get().body
-    newer = get(**{"Accept-Encoding": "gzip"})
-    names = [p["name"] for p in json.loads(gzip.decompress(newer.body))["projects"]]
-    assert names == ["Demo.Pkg", "other", "third"]
