@@ -21,6 +21,7 @@ from cheeseshop.catalog import journal
 from cheeseshop.catalog.projects import CatalogError
 from cheeseshop.catalog.releases import find_release
 from cheeseshop.models.catalog import File, Release, RemovedFilename
+from cheeseshop.models.upstream import UpstreamObject
 from cheeseshop.search.dialects import reindex
 from cheeseshop.storage.keys import metadata_key
 from cheeseshop.storage.transaction import delete_after_commit
@@ -84,7 +85,7 @@ def remove(
             "nothing removed"
         )
     project = release.project
-    stored = [key for file in chosen for key in _stored_keys(file)]
+    stored = _not_cached([key for file in chosen for key in _stored_keys(file)], dbsession)
     for file in chosen:
         dbsession.add(RemovedFilename(filename=file.filename))
         dbsession.delete(file)
@@ -146,6 +147,18 @@ def _stored_keys(file):
     if file.metadata_sha256:
         return [file.path, metadata_key(file.path)]
     return [file.path]
+
+
+def _not_cached(keys, dbsession):
+    """``keys`` but those a pull-through cache's object is stored under too:
+    content-addressed, the same bytes of the same filename get the same key
+    whether uploaded here or fetched when the name was the upstream's."""
+    if not keys:
+        return keys
+    cached = set(
+        dbsession.scalars(select(UpstreamObject.path).where(UpstreamObject.path.in_(keys)))
+    )
+    return [key for key in keys if key not in cached]
 
 
 def _detail(removal):

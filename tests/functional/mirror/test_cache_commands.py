@@ -11,7 +11,8 @@ from sqlalchemy import update
 from cheeseshop.cli import main as cli_main
 from cheeseshop.mirror import counters
 from cheeseshop.models.upstream import UPSTREAM_OBJECTS
-from tests.functional.mirror.conftest import page_json, publish
+from tests.factories import PASSWORD, distribution, upload, user
+from tests.functional.mirror.conftest import PUBLISHER, page_json, publish
 
 
 @pytest.fixture
@@ -124,6 +125,23 @@ def test_fsck_checks_the_caches_files_and_does_not_call_them_orphans(
     report = cli("fsck", status=1)
     assert str(wheel.relative_to(files_dir)) in report
     assert "1 problem" in report
+
+
+def test_removing_a_local_file_keeps_the_bytes_a_cached_object_shares(
+    index, upstream, cli, files_dir
+):
+    """The same filename and bytes uploaded here after the cache fetched
+    them from the upstream share one storage key: removing the upload must
+    not take the cache's object with it."""
+    filename, content = distribution("requests", "2.0", "wheel")
+    upload(upstream.testapp, PUBLISHER, "requests", "2.0", filename=filename, content=content)
+    path = page_json(index, "requests")["files"][0]["url"].removeprefix("http://localhost")
+    assert index.get(path).body == content
+    user(index.app.registry["dbsession_factory"], "local")
+    upload(index, ("local", PASSWORD), "requests", "2.0", filename=filename, content=content)
+    cli("remove", "requests", "2.0", "--yes")
+    assert index.get(path).body == content
+    assert "no problems" in cli("fsck")
 
 
 def test_counters_add_up_across_flushes(engine):
