@@ -10,6 +10,14 @@ HTTP; see ``harness/bulk_corpus.py``). Progress goes to stderr.
 The index is made (migrated) when it does not exist; projects already in it
 are kept, and the new names avoid theirs. Nothing else may write to the
 index while it fills. Check it afterwards with ``cheeseshop --data DIR fsck``.
+
+The bytes (``harness/bulk_stores.py``): into a folder, as files at the
+paths ``FilesystemStorage`` uses, one ``syncfs`` per batch of 20,000 files
+before the batch's rows commit (~800 files/s on the shared 2-core machine,
+500,000 files in about 10 minutes); into any other storage, through
+``IFileStorage.store`` by ``--threads`` threads (a real S3's latency is
+spread over them; moto's server over HTTP manages ~85 files/s).
+``benchmarks/scale.py --backend pg-s3`` fills its in-process moto directly.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ sys.path.insert(0, str(BENCHMARKS))
 sys.path.insert(0, str(BENCHMARKS.parent / "src"))
 
 from harness.bulk_corpus import BulkFiller, FillReport, progress_logger  # noqa: E402
+from harness.bulk_stores import store_for  # noqa: E402
 from harness.console import log  # noqa: E402
 from harness.corpus_shape import PlannedProject, plan  # noqa: E402
 from sqlalchemy import select  # noqa: E402
@@ -42,9 +51,12 @@ def fill_index(
     seed: int = 1,
     fixed: list[PlannedProject] = (),
     threads: int = 32,
+    store=None,
 ) -> FillReport:
     """Fill the index of ``--data`` or ``-c`` with ``fixed`` projects first,
-    then ``projects`` planned ones of about ``files`` files in all."""
+    then ``projects`` planned ones of about ``files`` files in all. The
+    bytes go to ``store`` (see ``harness.bulk_stores``), by default the
+    index's own storage's ``store_for``."""
     env = Environment(data_dir=data_dir, config_uri=config_uri)
     env.upgrade_database()
     settings = env.settings
@@ -61,7 +73,10 @@ def fill_index(
             f"fill: {len(planned):,} projects, {total:,} files"
             f" ({fixed_files:,} in {len(fixed)} fixed projects) into {env.where}"
         )
-        filler = BulkFiller(engine, storage_from_settings(settings), threads=threads)
+        if store is None:
+            store = store_for(storage_from_settings(settings), threads)
+        log(f"fill: bytes through {type(store).__name__}")
+        filler = BulkFiller(engine, store)
         report = filler.fill(planned, progress_logger(total))
     finally:
         engine.dispose()

@@ -1,8 +1,9 @@
 """Cost that does not grow with the index: the same reads and uploads on an
 index of 1,000 projects and on one of 100,000 (500,000 files), in the same
-run, interleaved.
+run, interleaved, on SQLite + a folder or (``--backend pg-s3``) PostgreSQL +
+S3 (moto's server over HTTP, see ``harness/scale_backends.py``).
 
-Both indexes (SQLite + a folder) are filled by ``fill_corpus.py`` and hold
+Both indexes are filled by ``fill_corpus.py`` and hold
 the same ``--measured`` projects (``scalebench-NNNN``: 2 versions, a wheel
 and an sdist each); the rows read only those. Each index is served by
 ``cheeseshop serve --workers 1`` (this tree's code: run this script with a
@@ -13,10 +14,13 @@ page and a download, with wrk (``harness/reads.py``); uploads through
 whole list, the server's peak RSS). Each row's figure at the large size
 is given as a fraction of the small one's.
 
-    python3 benchmarks/scale.py [--projects 100000 --files 500000] [--write-docs]
+    python3 benchmarks/scale.py [--backend folder|pg-s3] [--projects 100000 --files 500000] [--write-docs]
 
-Filled indexes are kept in ``--work`` and reused by a later run of the
-same sizes (``--refill`` makes them again).
+SQLite + folder indexes are kept in ``--work`` and reused by a later run of
+the same sizes (``--refill`` makes them again); PostgreSQL + S3 ones are
+made afresh (moto keeps its objects in memory). Each backend's figures go to
+``--work``/``results-<backend>.json``; ``--write-docs`` writes the page from
+the latest of each.
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ from harness.machine import machine_info  # noqa: E402
 from harness.paths import DEFAULT_WORK, REPO  # noqa: E402
 from harness.processes import kill_all_on_exit  # noqa: E402
 from harness.reads import ENDPOINTS, measure_reads, plan_reads  # noqa: E402
-from harness.scale_indexes import ensure_index, index_dir  # noqa: E402
+from harness.scale_backends import BACKENDS  # noqa: E402
+from harness.scale_cache import study  # noqa: E402
 from harness.scale_measure import stream_root, upload_rounds  # noqa: E402
-from harness.scale_report import write_scale_docs  # noqa: E402
+from harness.scale_report import results_path, write_scale_docs  # noqa: E402
 from harness.servers import Cheeseshop  # noqa: E402
 from harness.wrk import write_lua  # noqa: E402
 
@@ -52,15 +57,19 @@ READ_ROWS = [(key, label) for key, label in ENDPOINTS if key != "simple_root"] +
 class SizedIndex(Cheeseshop):
     """``cheeseshop serve`` of an index filled beforehand."""
 
-    def __init__(self, args, work, name, folder):
+    def __init__(self, args, work, name, index: dict):
         self.name = name
         super().__init__(args, work)
         self.venv = Path(sys.prefix)
-        self.data = folder
-        self.logfile = work / "logs" / f"{name}.log"
-        self.password_file = folder / "bench-password"
+        self.data = Path(index["folder"])
+        self.index_args = index["config_args"]
+        self.logfile = work / "logs" / f"{args.backend}-{name}.log"
+        self.password_file = self.data / "bench-password"
         if self.password_file.exists():
             self.password = self.password_file.read_text().strip()
+
+    def config_args(self):
+        return self.index_args
 
     def ready_path(self):
         # Not /simple/: the probe would put the root list in the page cache
@@ -97,6 +106,7 @@ def plan_web_pages(server, args) -> None:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default="folder")
     parser.add_argument("--small-projects", type=int, default=1000)
     parser.add_argument("--small-files", type=int, default=5000)
     parser.add_argument("--projects", type=int, default=100_000)
@@ -111,8 +121,17 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--wrk-timeout", type=float, default=10.0)
-    parser.add_argument("--uploads", type=int, default=36)
+    parser.add_argument(
+        "--uploads", type=int, default=240, help="new projects uploaded to each index"
+    )
     parser.add_argument("--start-timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--cache-study",
+        choices=("none", "quick", "all"),
+        default="quick",
+        help="the page cache's hit ratio in-process: the measured pages and a Zipf stream"
+        " (quick), and every project's page in turn (all: minutes at 100k)",
+    )
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--docs-path", type=Path, default=REPO / "docs" / "benchmarks-scale.rst")
     args = parser.parse_args(argv)
@@ -133,47 +152,71 @@ def main(argv=None):
         (_label(args.small_projects), args.small_projects, args.small_files),
         (_label(args.projects), args.projects, args.files),
     ]
-    results = {"_meta": {"machine": machine_info({}), "date": _now(), "argv": sys.argv[1:]}}
+    results = {
+        "_meta": {
+            "machine": machine_info({}),
+            "date": _now(),
+            "argv": sys.argv[1:],
+            "backend": args.backend,
+            "backend_label": BACKENDS[args.backend].label,
+            "settings": {
+                k: getattr(args, k)
+                for k in ("rounds", "duration", "warmup", "connections", "wrk_threads")
+                + ("uploads", "measured")
+            },
+        }
+    }
     servers = []
-    for name, projects, files in sizes:
-        if args.refill:
-            shutil.rmtree(index_dir(args.work, projects, files, args.measured), ignore_errors=True)
-        results.setdefault("fills", {})[name] = filled = ensure_index(
-            args.work, projects, files, args.measured, args.fill_threads
-        )
-        filled["folder"] = str(filled["folder"])
-        servers.append(SizedIndex(args, args.work, name, Path(filled["folder"])))
-    manifest = manifest_of(args.measured)
+    indexes = BACKENDS[args.backend](args.work)
     try:
-        for server in servers:
-            server.start()
-            server.after_start()
-        for server in servers:
-            results[server.name] = {"root": stream_root(server)}
-            root = results[server.name]["root"]
-            log(
-                f"{server.name:6s} /simple/ first byte {root['first_byte_ms']:.0f} ms, whole "
-                f"{root['whole_s']:.2f} s, {root['bytes'] / 2**20:.1f} MiB, "
-                f"RSS +{root['growth_kb'] / 1024:.0f} MiB"
+        for name, projects, files in sizes:
+            results.setdefault("fills", {})[name] = made = indexes.make(
+                name, projects, files, args.measured, args.fill_threads, args.refill
             )
-            plan_reads(
-                server, manifest, args, results, keys=[k for k, _ in READ_ROWS], check_root=False
-            )
-            plan_web_pages(server, args)
-        measure_reads(servers, args, results, endpoints=READ_ROWS)
-        uploads = upload_rounds(servers, args.work, args.uploads, args.rounds)
+            servers.append(SizedIndex(args, args.work, name, made))
+        _measure(servers, args, results)
         for server in servers:
-            results[server.name]["endpoints"]["upload"] = uploads[server.name]
+            server.stop()
+        if args.cache_study != "none":
+            kinds = ["measured", "zipf"] + (["all"] if args.cache_study == "all" else [])
+            results["cache_study"] = {}
+            for name, made in results["fills"].items():
+                log(f"{name}: the page cache under {', '.join(kinds)} (in-process)")
+                results["cache_study"][name] = study(made["config_args"], kinds, args.measured)
     finally:
         for server in servers:
             server.stop()
-    out = args.work / "results.json"
+        indexes.close()
+    out = results_path(args.work, args.backend)
     out.write_text(json.dumps(results, indent=1, default=str))
     log(f"results in {out}")
     if args.write_docs:
-        write_scale_docs(args.docs_path, results, [s.name for s in servers], args)
+        write_scale_docs(args.docs_path, args.work)
         log(f"wrote {args.docs_path}")
     return 0
+
+
+def _measure(servers, args, results) -> None:
+    manifest = manifest_of(args.measured)
+    for server in servers:
+        server.start()
+        server.after_start()
+    for server in servers:
+        results[server.name] = {"root": stream_root(server)}
+        root = results[server.name]["root"]
+        log(
+            f"{server.name:6s} /simple/ first byte {root['first_byte_ms']:.0f} ms, whole "
+            f"{root['whole_s']:.2f} s, {root['bytes'] / 2**20:.1f} MiB, "
+            f"RSS +{root['growth_kb'] / 1024:.0f} MiB"
+        )
+        plan_reads(
+            server, manifest, args, results, keys=[k for k, _ in READ_ROWS], check_root=False
+        )
+        plan_web_pages(server, args)
+    measure_reads(servers, args, results, endpoints=READ_ROWS)
+    uploads = upload_rounds(servers, args.work, args.uploads, args.rounds)
+    for server in servers:
+        results[server.name]["endpoints"]["upload"] = uploads[server.name]
 
 
 def _label(projects: int) -> str:

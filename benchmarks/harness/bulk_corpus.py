@@ -3,8 +3,8 @@ domain layer, in bulk: the rows an upload writes (see
 ``cheeseshop.publishing.recording``: projects, releases, files, journal
 entries, ``last_serial``, the search document and classifiers) inserted with
 SQLAlchemy Core's executemany, thousands of files per transaction, and the
-bytes stored through the index's own ``IFileStorage`` by a pool of threads
-(a store's fsync or S3 request releases the GIL).
+bytes put by a ``bulk_stores`` store: the same keys and bytes as the index's
+own ``IFileStorage.store`` would write.
 
 Ids are handed out here, from the tables' maxima: nothing else may write to
 the index during a fill. As an upload does, bytes are stored before their
@@ -13,10 +13,8 @@ rows commit; a fill that fails half-way leaves orphans that
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
-import io
 import time
 import types
 
@@ -53,6 +51,16 @@ class FillReport:
     def files_per_second(self) -> float:
         return self.files / self.seconds if self.seconds else 0.0
 
+    def as_dict(self) -> dict:
+        return {
+            "projects": self.projects,
+            "releases": self.releases,
+            "files": self.files,
+            "stored_mib": self.stored_bytes / 2**20,
+            "seconds": self.seconds,
+            "files_per_second": self.files_per_second,
+        }
+
 
 class _Batch:
     """The rows of some projects, ready for one transaction."""
@@ -64,10 +72,9 @@ class _Batch:
 
 
 class BulkFiller:
-    def __init__(self, engine, storage, threads: int = 32, batch_files: int = 20000):
-        self.engine, self.storage = engine, storage
+    def __init__(self, engine, store, batch_files: int = 20000):
+        self.engine, self.store = engine, store
         self.batch_files = batch_files
-        self.pool = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="store")
         self.dialect = engine.dialect.name
         with engine.connect() as connection:
             self.next_id = {
@@ -84,24 +91,24 @@ class BulkFiller:
         """Add ``projects`` (PlannedProject); none may exist already."""
         report = FillReport()
         started = time.perf_counter()
-        batch, pending = _Batch(), []
+        batch = _Batch()
         try:
             for project in projects:
-                pending += self._add_project(batch, project, report)
+                self._add_project(batch, project, report)
                 if batch.files >= self.batch_files:
-                    self._commit(batch, pending)
-                    batch, pending = _Batch(), []
+                    self._commit(batch)
+                    batch = _Batch()
                     report.seconds = time.perf_counter() - started
                     progress(report)
             if batch.files or batch.rows["projects"]:
-                self._commit(batch, pending)
+                self._commit(batch)
         finally:
-            self.pool.shutdown(wait=True)
+            self.store.close()
         report.seconds = time.perf_counter() - started
         progress(report)
         return report
 
-    def _add_project(self, batch, project, report) -> list:
+    def _add_project(self, batch, project, report) -> None:
         normalized = packaging.utils.canonicalize_name(project.name)
         project_id = self._id(PROJECTS)
         journal = batch.rows["journal_entries"]
@@ -114,7 +121,7 @@ class BulkFiller:
             return entry_id
 
         record("create")
-        pending, releases = [], []
+        releases = []
         for index in range(project.versions):
             described, distributions = release_of(project, index)
             version = described["version"]
@@ -152,7 +159,7 @@ class BulkFiller:
             )
             record("new release", version)
             for distribution in distributions:
-                pending += self._add_file(batch, release_id, distribution, report)
+                self._add_file(batch, release_id, distribution, report)
                 record(f"add {distribution.python_version} file {distribution.filename}", version)
             report.releases += 1
         batch.rows["projects"].append(
@@ -179,19 +186,16 @@ class BulkFiller:
             for c in sorted(set(latest.described["classifiers"]))
         ]
         report.projects += 1
-        return pending
 
-    def _add_file(self, batch, release_id, distribution, report) -> list:
+    def _add_file(self, batch, release_id, distribution, report) -> None:
         content = distribution.content
         blake2 = hashlib.blake2b(content, digest_size=32).hexdigest()
         key = keys.file_key(blake2, distribution.filename)
-        stores = [self.pool.submit(self._store, key, content)]
+        self.store.put(key, content)
         metadata_sha256 = None
         if distribution.core_metadata is not None:
             metadata_sha256 = hashlib.sha256(distribution.core_metadata).hexdigest()
-            stores.append(
-                self.pool.submit(self._store, keys.metadata_key(key), distribution.core_metadata)
-            )
+            self.store.put(keys.metadata_key(key), distribution.core_metadata)
         batch.rows["files"].append(
             {
                 "id": self._id(FILES),
@@ -211,15 +215,10 @@ class BulkFiller:
         batch.files += 1
         report.files += 1
         report.stored_bytes += len(content)
-        return stores
 
-    def _store(self, key, content):
-        self.storage.store(key, io.BytesIO(content), len(content))
-
-    def _commit(self, batch, pending):
+    def _commit(self, batch):
         # Bytes first, rows after, as an upload: no row names missing bytes.
-        for future in pending:
-            future.result()
+        self.store.flush()
         with self.engine.begin() as connection:
             if self.dialect == "postgresql":
                 # Serials become visible in order (see catalog.journal).

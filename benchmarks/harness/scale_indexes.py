@@ -15,7 +15,9 @@ def index_dir(work: Path, projects: int, files: int, measured: int) -> Path:
     return work / "indexes" / f"p{projects}-f{files}-m{measured}"
 
 
-def ensure_index(work: Path, projects: int, files: int, measured: int, threads: int) -> dict:
+def ensure_index(
+    work: Path, projects: int, files: int, measured: int, threads: int, refill: bool = False
+) -> dict:
     """A filled SQLite + folder index of ``projects`` projects (``measured``
     of them ``scalebench-NNNN``) and about ``files`` files: its folder and
     how its fill went."""
@@ -24,7 +26,7 @@ def ensure_index(work: Path, projects: int, files: int, measured: int, threads: 
     folder = index_dir(work, projects, files, measured)
     marker = folder / "fill.json"
     wanted = {"projects": projects, "files": files, "measured": measured}
-    if marker.exists():
+    if marker.exists() and not refill:
         done = json.loads(marker.read_text())
         if done.get("wanted") == wanted:
             log(f"index: reusing {folder} (filled in {done['seconds']:.0f} s)")
@@ -41,14 +43,6 @@ def ensure_index(work: Path, projects: int, files: int, measured: int, threads: 
         fixed=fixed,
         threads=threads,
     )
-    done = {
-        "wanted": wanted,
-        "projects": report.projects,
-        "releases": report.releases,
-        "files": report.files,
-        "stored_mib": report.stored_bytes / 2**20,
-        "seconds": report.seconds,
-        "files_per_second": report.files_per_second,
-    }
+    done = {"wanted": wanted, **report.as_dict()}
     marker.write_text(json.dumps(done, indent=1))
     return {"folder": folder, **done}

@@ -55,13 +55,14 @@ class StoredStream:
 def download(request):
     context = request.context
     file = context.file
-    replayable(request, file_validity(file.path, context.project_status))
+    sha256 = file.metadata_sha256 if context.metadata else file.sha256_digest
+    replayable(request, file_validity(file.path, context.project_status, sha256))
     return stored_response(
         request,
         context.key,
         # .metadata rows do not record their size: storage knows it.
         None if context.metadata else file.size,
-        file.metadata_sha256 if context.metadata else file.sha256_digest,
+        sha256,
         context.metadata,
         file.filename,
     )

@@ -24,6 +24,7 @@ security policy, and a private index (``cheeseshop.read_access =
 authenticated``) never installs this layer.
 """
 
+import hashlib
 import os
 import threading
 import time
@@ -72,16 +73,19 @@ class Validity:
     None for no row). ``until``: a time (``time.time()``) after which the
     response is not sent again whatever the query says (a pull-through
     page due for revalidation). ``on_replay``: called on each replay, for
-    what the view would have noted (the cache's counters)."""
+    what the view would have noted (the cache's counters).
+    ``body_sha256``: what a streamed body (a download) must hash to for a
+    copy of it to be kept; without it, none is."""
 
-    __slots__ = ("kind", "params", "answer", "until", "on_replay")
+    __slots__ = ("kind", "params", "answer", "until", "on_replay", "body_sha256")
 
-    def __init__(self, kind, params, answer, until=None, on_replay=None):
+    def __init__(self, kind, params, answer, until=None, on_replay=None, body_sha256=None):
         self.kind = kind
         self.params = params
         self.answer = answer
         self.until = until
         self.on_replay = on_replay
+        self.body_sha256 = body_sha256
 
 
 STATEMENTS = {
@@ -124,8 +128,9 @@ def index_validity(serial):
     return Validity("index", {}, (serial or None,))
 
 
-def file_validity(path, project_status):
-    return Validity("file", {"path": path}, (project_status,))
+def file_validity(path, project_status, sha256):
+    """A download of the file at ``path`` whose bytes hash to ``sha256``."""
+    return Validity("file", {"path": path}, (project_status,), body_sha256=sha256)
 
 
 def upstream_page_validity(project, on_replay):
@@ -139,12 +144,13 @@ def upstream_page_validity(project, on_replay):
     )
 
 
-def upstream_file_validity(object_id, file_sha256, name, state, on_replay):
+def upstream_file_validity(object_id, file_sha256, name, state, on_replay, body_sha256):
     return Validity(
         "upstream-file",
         {"sha256": file_sha256, "name": name, "state": state},
         (object_id,),
         on_replay=on_replay,
+        body_sha256=body_sha256,
     )
 
 
@@ -225,7 +231,7 @@ class ResponseReplay:
             self._keep(key, validity, status, headers, b"".join(app_iter))
             return app_iter
         length = _content_length(headers)
-        if length is None or length > self.max_streamed_body:
+        if length is None or length > self.max_streamed_body or validity.body_sha256 is None:
             return app_iter
         return self._copying(app_iter, key, validity, status, headers, length)
 
@@ -243,16 +249,19 @@ class ResponseReplay:
         def keep(body):
             self._keep(key, validity, status, headers, body)
 
-        return _CopyingBody(app_iter, length, keep)
+        return _CopyingBody(app_iter, length, validity.body_sha256, keep)
 
 
 class _CopyingBody:
     """A streamed body passed on as it is, and handed to ``keep`` at its end
-    when the client got all of it."""
+    when the client got all of it and it hashes as the file should: bytes
+    damaged in storage are sent as storage has them, as the view would,
+    but never kept to be sent again once storage is mended."""
 
-    def __init__(self, app_iter, length, keep):
+    def __init__(self, app_iter, length, sha256, keep):
         self.app_iter = app_iter
         self.length = length
+        self.sha256 = sha256
         self.keep = keep
 
     def __iter__(self):
@@ -262,7 +271,9 @@ class _CopyingBody:
             size += len(chunk)
             yield chunk
         if size == self.length:
-            self.keep(b"".join(chunks))
+            body = b"".join(chunks)
+            if hashlib.sha256(body).hexdigest() == self.sha256:
+                self.keep(body)
 
     def close(self):
         close = getattr(self.app_iter, "close", None)

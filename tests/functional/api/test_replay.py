@@ -225,3 +225,18 @@ def test_a_forked_worker_leaves_the_parents_connections_alone(app, published):
     with statements(app) as seen:
         assert raw(app, "/simple/demo-pkg/") == first
     assert seen == []  # still replayed: its connection still answers
+
+
+def test_bytes_damaged_in_storage_are_not_kept_once_storage_is_mended(
+    app, testapp, alice, files_dir
+):
+    filename = factories.wheel_filename("Big", "1.0")
+    content = factories.wheel("Big", "1.0", files={"big/data.bin": os.urandom(300 * 1024)})
+    upload(testapp, alice, "Big", "1.0", filename=filename, content=content)
+    path = file_path(testapp.get("/simple/big/", headers=V1_JSON).json)
+    (stored,) = [p for p in files_dir.rglob(filename)]
+    stored.write_bytes(content[:-10] + b"0123456789")  # a bad disk, say
+    assert raw(app, path)[2] != content  # sent as storage has it
+    stored.write_bytes(content)  # restored from a backup
+    assert raw(app, path)[2] == content
+    assert raw(app, path)[2] == content
