@@ -24,6 +24,7 @@ security policy, and a private index (``cheeseshop.read_access =
 authenticated``) never installs this layer.
 """
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -67,6 +68,7 @@ KEPT_STATUSES = ("200 OK", "304 Not Modified")
 NOT_KEPT_HEADERS = frozenset({"set-cookie"})
 
 
+@dataclasses.dataclass(slots=True)
 class Validity:
     """What a response was made from: the statement of ``kind`` (with bind
     parameters ``params``) gave ``answer`` (its first row as a tuple, or
@@ -77,15 +79,12 @@ class Validity:
     ``body_sha256``: what a streamed body (a download) must hash to for a
     copy of it to be kept; without it, none is."""
 
-    __slots__ = ("kind", "params", "answer", "until", "on_replay", "body_sha256")
-
-    def __init__(self, kind, params, answer, until=None, on_replay=None, body_sha256=None):
-        self.kind = kind
-        self.params = params
-        self.answer = answer
-        self.until = until
-        self.on_replay = on_replay
-        self.body_sha256 = body_sha256
+    kind: str
+    params: dict
+    answer: tuple | None
+    until: float | None = None
+    on_replay: object = None
+    body_sha256: str | None = None
 
 
 STATEMENTS = {
@@ -161,14 +160,12 @@ def replayable(request, validity):
     request.environ[ENVIRON_MARK] = validity
 
 
+@dataclasses.dataclass(slots=True)
 class KeptResponse:
-    __slots__ = ("validity", "status", "headers", "body")
-
-    def __init__(self, validity, status, headers, body):
-        self.validity = validity
-        self.status = status
-        self.headers = headers
-        self.body = body
+    validity: Validity
+    status: str
+    headers: tuple
+    body: bytes
 
     def __len__(self):
         # What the page cache counts against its budget: the body, and a
