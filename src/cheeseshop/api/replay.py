@@ -1,4 +1,4 @@
-"""Public reads answered again, byte for byte, after one indexed query.
+"""Public reads answered again, byte for byte, while nothing they show changed.
 
 A cached project page still went the whole way through Pyramid: the
 request object, traversal, two permission checks, view lookup, negotiation,
@@ -15,7 +15,8 @@ keeps the status, the headers and the body the client got, keyed by every
 part of the request the response may depend on (:data:`KEYED`), in the page
 cache's budget. The same request again is answered from there once the
 validity's query still gives the same answer; anything else goes to
-Pyramid. Nothing is process-local but the copy: any worker may answer after
+Pyramid. On SQLite the query is asked again only when the database has
+committed since it last held (:mod:`cheeseshop.db.change_mark`). Nothing is process-local but the copy: any worker may answer after
 another took an upload, and a replay is never staler than the query.
 
 Only anonymous reads of a public index are kept or replayed: a request
@@ -32,6 +33,7 @@ import time
 
 from sqlalchemy import bindparam, event, exists, func, select
 
+from cheeseshop.db import change_mark
 from cheeseshop.models.catalog import FILES, PROJECTS, RELEASES
 from cheeseshop.models.journal import JournalEntry
 from cheeseshop.models.upstream import UPSTREAM_OBJECTS, UPSTREAM_PROJECTS
@@ -166,6 +168,9 @@ class KeptResponse:
     status: str
     headers: tuple
     body: bytes
+    # The database's change mark (:mod:`cheeseshop.db.change_mark`) when
+    # the validity's query last gave the same answer.
+    confirmed_at: bytes | None = None
 
     def __len__(self):
         # What the page cache counts against its budget: the body, and a
@@ -176,12 +181,13 @@ class KeptResponse:
 class ResponseReplay:
     """WSGI middleware in front of the Pyramid app (see the module)."""
 
-    def __init__(self, app, engine, cache):
+    def __init__(self, app, engine, cache, changes):
         self.app = app
         # What callers of make_app reach through the app (see AccessLog).
         self.registry = app.registry
         self.engine = engine
         self.cache = cache
+        self.changes = changes
         # Bodies streamed to the client are copied as they pass while
         # they are small enough: a download of a small wheel is kept too.
         self.max_streamed_body = cache.max_bytes // 64
@@ -197,17 +203,26 @@ class ResponseReplay:
             return self.app(environ, start_response)
         key = tuple(map(environ.get, KEYED))
         kept = self.cache.get(("replay",) + key)
-        if kept is not None and self._holds(kept.validity):
+        if kept is not None and self._holds(kept):
             if kept.validity.on_replay is not None:
                 kept.validity.on_replay()
             start_response(kept.status, list(kept.headers))
             return [kept.body]
         return self._answer_and_keep(environ, start_response, key)
 
-    def _holds(self, validity):
+    def _holds(self, kept):
+        validity = kept.validity
         if validity.until is not None and time.time() >= validity.until:
             return False
-        return self._queries[validity.kind].first(validity.params) == validity.answer
+        # Read before the query: a change that lands after it moves the mark
+        # and has the next replay ask again.
+        mark = self.changes.mark()
+        if mark is not None and mark == kept.confirmed_at:
+            return True  # nothing committed since the query last held
+        if self._queries[validity.kind].first(validity.params) != validity.answer:
+            return False
+        kept.confirmed_at = mark
+        return True
 
     def _answer_and_keep(self, environ, start_response, key):
         sent = []
@@ -377,4 +392,5 @@ def wrap(app, registry):
     """``app`` behind a :class:`ResponseReplay`, unless the index is private."""
     if registry.cheeseshop_settings.private:
         return app
-    return ResponseReplay(app, registry["db_read_engine"], registry["page_cache"])
+    engine = registry["db_read_engine"]
+    return ResponseReplay(app, engine, registry["page_cache"], change_mark.for_engine(engine))

@@ -8,6 +8,7 @@ import click
 import sqlalchemy.exc
 from pyramid.exceptions import ConfigurationError
 
+from cheeseshop import log_output
 from cheeseshop.cli.audit_log import audit_log
 from cheeseshop.cli.cache import cache
 from cheeseshop.cli.context import Environment
@@ -38,6 +39,9 @@ class CommandLine(click.Group):
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+        finally:
+            # Log lines gathered so far come before the error line, not after.
+            log_output.flush_all()
 
 
 @click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})

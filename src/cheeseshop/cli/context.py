@@ -10,7 +10,7 @@ import sqlalchemy
 import transaction
 from pyramid.exceptions import ConfigurationError
 
-from cheeseshop import cdn
+from cheeseshop import cdn, log_output
 from cheeseshop import settings as index_settings
 from cheeseshop.db import migrations
 from cheeseshop.db.engines import get_engine
@@ -90,7 +90,8 @@ class Environment:
     def setup_logging(self):
         """The ini's logging sections; without them (``--data``, or an ini
         that has no ``[loggers]``), INFO and above to standard error with a
-        timestamp, so ``serve`` shows its access log by default."""
+        timestamp, in batches (:mod:`cheeseshop.log_output`), so ``serve``
+        shows its access log by default."""
         # Reading the section first also makes a missing file one line.
         if self.config_uri and read_ini_section(self.config_uri, "loggers") is not None:
             from pyramid.paster import setup_logging
@@ -99,10 +100,8 @@ class Environment:
                 setup_logging(self.config_uri)
             except (configparser.Error, KeyError) as exc:
                 raise click.ClickException(f"{self.config_uri}: logging: {exc}") from exc
-        else:
-            logging.basicConfig(
-                level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
-            )
+        elif not logging.root.handlers:
+            logging.basicConfig(level=logging.INFO, handlers=[log_output.console_handler()])
 
     def upgrade_database(self):
         try:

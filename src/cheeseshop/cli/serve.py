@@ -4,10 +4,18 @@ import signal
 import socket
 import sys
 import time
+import traceback
 
 import click
 
+from cheeseshop import log_output
 from cheeseshop.cli.context import pass_env
+
+# A worker that lived less than SHORT_LIFE seconds is restarted after twice
+# the last delay, up to MAX_RESTART_DELAY; otherwise after RESTART_DELAY.
+RESTART_DELAY = 0.5
+SHORT_LIFE = 10
+MAX_RESTART_DELAY = 30
 
 # prctl(2): the signal the kernel sends a process when its parent dies.
 PR_SET_PDEATHSIG = 1
@@ -85,8 +93,10 @@ def serve(env, host, port, threads, workers):
     except (OSError, OverflowError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from exc
+    log_output.flush_all()  # what came before, before this line
     click.echo(f"cheeseshop serving http://{host}:{port}/ with {workers} worker(s)", err=True)
     if workers == 1:
+        signal.signal(signal.SIGTERM, _flush_log_and_die)
         _serve(app, listener, options)
     else:
         _prefork(app, listener, options, workers)
@@ -148,30 +158,37 @@ def _serve(app, listener, options):
 def _prefork(app, listener, options, workers):
     """Fork workers that share the listening socket; restart any that dies,
     stop them all on SIGTERM or SIGINT."""
-    children = set()
+    children = {}  # pid: when it started
     stopping = False
+    delay = RESTART_DELAY
     parent = os.getpid()
 
     def spawn():
         pid = os.fork()
         if pid == 0:
             # Whatever happens, the worker never returns into the parent's loop.
+            status = 0
             try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, _flush_log_and_die)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _die_with_parent(parent)
                 # Connections must not cross a fork: start each worker's pools empty.
                 for engine in ("db_engine", "db_read_engine"):
                     app.registry[engine].dispose(close=False)
                 _serve(app, listener, options)
+            except Exception:
+                # The parent starts another: say why this one went.
+                status = 1
+                traceback.print_exc()
             finally:
-                os._exit(0)
-        children.add(pid)
+                log_output.flush_all()
+                os._exit(status)
+        children[pid] = time.monotonic()
 
     def stop(signum, frame):
         nonlocal stopping
         stopping = True
-        for pid in children:
+        for pid in list(children):
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -188,12 +205,35 @@ def _prefork(app, listener, options, workers):
             break
         except InterruptedError:
             continue
-        children.discard(pid)
+        started = children.pop(pid, None)
         if not stopping:
-            click.echo(f"worker {pid} exited ({status}); starting another", err=True)
-            time.sleep(0.5)
-            spawn()
+            lived = time.monotonic() - started if started is not None else 0
+            delay = restart_delay(delay, lived)
+            click.echo(f"worker {pid} exited ({status}); starting another in {delay:g}s", err=True)
+            restart_at = time.monotonic() + delay
+            while not stopping and time.monotonic() < restart_at:
+                time.sleep(0.1)  # a SIGTERM meanwhile stops the server at once
+            if not stopping:
+                spawn()
     sys.exit(0)
+
+
+def restart_delay(previous: float, lived: float) -> float:
+    """Seconds to wait before starting a worker again, after one that lived
+    ``lived`` seconds and the ``previous`` delay. A worker that dies as it
+    starts (a database gone, a broken setting) would die again at once:
+    each time it does, the wait doubles, up to MAX_RESTART_DELAY."""
+    if lived > SHORT_LIFE:
+        return RESTART_DELAY
+    return min(max(previous, RESTART_DELAY) * 2, MAX_RESTART_DELAY)
+
+
+def _flush_log_and_die(signum, frame):
+    """SIGTERM: the log lines still gathered are written (see
+    :mod:`cheeseshop.log_output`), then the signal does what it would have."""
+    log_output.flush_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _die_with_parent(parent):

@@ -4,6 +4,8 @@ one that a change has made stale, in this worker or from another."""
 
 import contextlib
 import os
+import subprocess
+import sys
 import urllib.parse
 
 import pytest
@@ -240,3 +242,74 @@ def test_bytes_damaged_in_storage_are_not_kept_once_storage_is_mended(
     stored.write_bytes(content)  # restored from a backup
     assert raw(app, path)[2] == content
     assert raw(app, path)[2] == content
+
+
+@contextlib.contextmanager
+def validity_queries(app):
+    """How many validity queries the replay layer asks meanwhile."""
+    replay_layer = app
+    while not hasattr(replay_layer, "_queries"):
+        replay_layer = replay_layer.app
+    asked = []
+    originals = dict(replay_layer._queries)
+
+    class Counting:
+        def __init__(self, query):
+            self.query = query
+
+        def first(self, params):
+            asked.append(params)
+            return self.query.first(params)
+
+    replay_layer._queries.update({kind: Counting(q) for kind, q in originals.items()})
+    try:
+        yield asked
+    finally:
+        replay_layer._queries.update(originals)
+
+
+def test_on_sqlite_a_replay_asks_the_database_only_after_a_commit(
+    app, testapp, alice, published, database_url
+):
+    path = "/simple/demo-pkg/"
+    raw(app, path)  # kept
+    with validity_queries(app) as asked:
+        for _ in range(5):
+            assert raw(app, path)[0] == "200 OK"
+    if database_url.startswith("sqlite"):
+        # The first replay asks; nothing committed since, so the rest do not.
+        assert len(asked) == 1
+    else:
+        assert len(asked) == 5  # PostgreSQL: no change mark, one query each
+
+    upload(testapp, alice, "Unrelated", "1.0")  # a commit, not of this page
+    with validity_queries(app) as asked:
+        for _ in range(3):
+            assert raw(app, path)[0] == "200 OK"
+    assert len(asked) == (1 if database_url.startswith("sqlite") else 3)
+
+
+def test_a_change_by_another_process_is_on_the_very_next_replay(tmp_path):
+    """The command line in a process of its own yanks a release: the page a
+    server kept shows it at once, though no request of the server made it."""
+    data_dir = tmp_path / "index"
+    cheeseshop = [sys.executable, "-m", "cheeseshop.cli", "--data", str(data_dir)]
+    subprocess.run([*cheeseshop, "db", "upgrade"], check=True, capture_output=True)
+    subprocess.run(
+        [*cheeseshop, "user", "add", "alice", "--password-stdin"],
+        input=factories.PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    app = main({}, **{"cheeseshop.data_dir": str(data_dir)})
+    upload(webtest.TestApp(app), ("alice", factories.PASSWORD), "demo", "1.0")
+    for _ in range(3):
+        assert "data-yanked" not in raw(app, "/simple/demo/")[2].decode()
+
+    subprocess.run(
+        [*cheeseshop, "yank", "demo", "1.0", "--reason", "broken"],
+        check=True,
+        capture_output=True,
+    )
+    assert 'data-yanked="broken"' in raw(app, "/simple/demo/")[2].decode()

@@ -229,3 +229,53 @@ def test_serve_writes_an_access_line_per_request(tmp_path, how, variable, logged
     (probe,) = probes
     assert ACCESS_LINE.fullmatch(probe), probe
     assert probe.split()[-2] == str(len(body))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_lines_still_gathered_are_written_when_serve_is_stopped(tmp_path, workers):
+    """The log is written in batches (cheeseshop.log_output): a SIGTERM
+    before the next batch is due still gets the last requests' lines out."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cheeseshop.cli",
+            "--data",
+            str(tmp_path / "data"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/simple/", process)
+        time.sleep(1)  # the start's lines written
+        for n in range(5):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/simple/?last-{n}") as response:
+                response.read()
+        time.sleep(0.1)  # logged once the body is sent; the batch is due in 0.5 s
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+    output = process.stderr.read()
+    process.stderr.close()
+    for n in range(5):
+        assert f"GET /simple/?last-{n} HTTP/1.1" in output, output[-2000:]
+
+
+def test_a_worker_that_keeps_dying_is_restarted_ever_more_slowly():
+    from cheeseshop.cli.serve import MAX_RESTART_DELAY, RESTART_DELAY, SHORT_LIFE, restart_delay
+
+    delays, delay = [], RESTART_DELAY
+    for _ in range(8):
+        delay = restart_delay(delay, lived=0.2)
+        delays.append(delay)
+    assert delays == sorted(delays) and delays[0] > RESTART_DELAY
+    assert delays[-1] == MAX_RESTART_DELAY
+    # One that served a while is restarted at once again.
+    assert restart_delay(MAX_RESTART_DELAY, lived=SHORT_LIFE + 1) == RESTART_DELAY
