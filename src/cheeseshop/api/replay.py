@@ -16,8 +16,9 @@ part of the request the response may depend on (:data:`KEYED`), in the page
 cache's budget. The same request again is answered from there once the
 validity's query still gives the same answer; anything else goes to
 Pyramid. On SQLite the query is asked again only when the database has
-committed since it last held (:mod:`cheeseshop.db.change_mark`). Nothing is process-local but the copy: any worker may answer after
-another took an upload, and a replay is never staler than the query.
+committed since it last held (:mod:`cheeseshop.db.change_mark`). Nothing is
+process-local but the copy: any worker may answer after another took an
+upload, and a replay is never staler than the query.
 
 Only anonymous reads of a public index are kept or replayed: a request
 with credentials (``Authorization``, a cookie) always goes through the
