@@ -6,8 +6,13 @@ from pyramid.view import view_config
 
 from cheeseshop.api.replay import project_validity, replayable
 from cheeseshop.api.resources import JsonProject, JsonRelease
-from cheeseshop.api.responses import check_serial, files_url, set_serial_headers
-from cheeseshop.api.simple import chosen_encoding, send_encoded
+from cheeseshop.api.responses import (
+    check_serial,
+    chosen_encoding,
+    files_url,
+    send_encoded,
+    set_serial_headers,
+)
 from cheeseshop.rendering import compression, project_json
 from cheeseshop.security.permissions import Permission
 

@@ -1,10 +1,12 @@
-"""Response helpers shared by views: error statuses and serial-based caching."""
+"""Response helpers shared by views: error statuses, serial-based caching
+and the content encoding."""
 
 import zlib
 
 from pyramid.httpexceptions import HTTPNotModified, exception_response
 
 from cheeseshop.cdn import keys as cdn_keys
+from cheeseshop.rendering import compression
 
 # A status line is read with line limits (http.client: 64 KiB; a proxy's
 # header buffer: 4 KiB) and shown to people: a reason phrase stays well below
@@ -113,3 +115,13 @@ def check_etag(request, etag: str):
 def files_url_tag(request) -> str:
     """A short tag of where file links point, for ETags."""
     return f"{zlib.crc32(files_url(request).encode()):08x}"
+
+
+def chosen_encoding(request):
+    """``br``, ``gzip`` or None (as it is): what the client asked for."""
+    return compression.chosen_encoding(request.headers.get("Accept-Encoding"))
+
+
+def send_encoded(response, encoding):
+    if encoding is not None:
+        response.content_encoding = encoding

@@ -9,7 +9,15 @@ from webob.acceptparse import create_accept_header
 
 from cheeseshop.api.replay import index_validity, project_validity, replayable
 from cheeseshop.api.resources import SimpleIndex, SimpleProject
-from cheeseshop.api.responses import check_serial, error, files_url, set_serial_headers, shown
+from cheeseshop.api.responses import (
+    check_serial,
+    chosen_encoding,
+    error,
+    files_url,
+    send_encoded,
+    set_serial_headers,
+    shown,
+)
 from cheeseshop.catalog import journal
 from cheeseshop.rendering import compression, simple_index
 from cheeseshop.resources import location
@@ -63,16 +71,6 @@ VARIANTS = {
 
 def variant(media_type, encoding=None):
     return compression.variant(VARIANTS[media_type], encoding)
-
-
-def chosen_encoding(request):
-    """``br``, ``gzip`` or None (as it is): what the client asked for."""
-    return compression.chosen_encoding(request.headers.get("Accept-Encoding"))
-
-
-def send_encoded(response, encoding):
-    if encoding is not None:
-        response.content_encoding = encoding
 
 
 def require_trailing_slash(request):
