@@ -37,25 +37,17 @@ def wait_for(url, process, seconds=30):
     raise AssertionError(f"{url} did not answer in {seconds}s")
 
 
+def serve_command(data, port, workers):
+    """``python -m cheeseshop.cli --data DATA serve --port PORT --workers N``."""
+    cli = [sys.executable, "-m", "cheeseshop.cli", "--data", str(data)]
+    return [*cli, "serve", "--port", str(port), "--workers", str(workers)]
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_on_a_fresh_data_dir(tmp_path, workers):
     port = free_port()
     data = tmp_path / "data"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cheeseshop.cli",
-            "--data",
-            str(data),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stderr=subprocess.PIPE,
-    )
+    process = subprocess.Popen(serve_command(data, port, workers), stderr=subprocess.PIPE)
     try:
         wait_for(f"http://127.0.0.1:{port}/simple/", process)
         assert (data / "cheeseshop.sqlite").exists()
@@ -237,20 +229,7 @@ def test_lines_still_gathered_are_written_when_serve_is_stopped(tmp_path, worker
     before the next batch is due still gets the last requests' lines out."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cheeseshop.cli",
-            "--data",
-            str(tmp_path / "data"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
+        serve_command(tmp_path / "data", port, workers), stderr=subprocess.PIPE, text=True
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/simple/", process)
