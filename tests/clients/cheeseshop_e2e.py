@@ -41,6 +41,8 @@ from pathlib import Path
 
 import pytest
 
+from cheeseshop.log_output import FLUSH_SECONDS
+
 REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / "requirements" / "clients.txt"
 
@@ -590,6 +592,13 @@ class Server:
         if getattr(self, "_log", None) is not None:
             self._log.close()
             self._log = None
+
+    def settled_log(self) -> str:
+        """The server's log once the lines of the requests made so far are
+        in it: the server writes them in batches, each within
+        ``cheeseshop.log_output.FLUSH_SECONDS`` of its first line."""
+        time.sleep(3 * FLUSH_SECONDS)
+        return self.log_path.read_text(errors="replace")
 
     def log_tail(self, lines: int = 40) -> str:
         try:

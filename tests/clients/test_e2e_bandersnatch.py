@@ -89,14 +89,12 @@ class Mirror:
     def run(self) -> list[tuple[str, str, str]]:
         """``bandersnatch mirror``; the (method, target, status) of every
         request it made, read from the server's access log."""
-        start = self.server.log_path.stat().st_size
+        start = len(self.server.settled_log())
         result = run([self.bandersnatch, "-c", self.conf, "mirror"], env=self.env)
         assert "Traceback" not in result.output and " ERROR:" not in result.output, (
             result.describe()
         )
-        with open(self.server.log_path, "rb") as log:
-            log.seek(start)
-            lines = log.read().decode(errors="replace").splitlines()
+        lines = self.server.settled_log()[start:].splitlines()
         return [m.group("method", "target", "status") for m in map(ACCESS_LINE.search, lines) if m]
 
     @property

@@ -30,7 +30,7 @@ class Upstream:
     wheels: dict[str, Path]  # filename -> the built wheel
 
     def downloads_of(self, filename: str) -> int:
-        log = self.server.log_path.read_text(errors="replace")
+        log = self.server.settled_log()
         return sum(1 for line in log.splitlines() if "GET /packages/" in line and filename in line)
 
 
