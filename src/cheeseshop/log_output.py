@@ -124,7 +124,9 @@ class BatchedStreamHandler(logging.StreamHandler):
 _handlers = weakref.WeakSet()
 
 
-def _flush_all():
+def flush_all():
+    """Write every batch now: before a fork, ``os._exit`` or a deadly
+    signal, which skip logging's own flush at exit."""
     for handler in list(_handlers):
         handler.flush()
 
@@ -136,13 +138,7 @@ def _reset_all_in_child():
 
 if hasattr(os, "register_at_fork"):
     # Written before the fork, so that neither process writes them twice.
-    os.register_at_fork(before=_flush_all, after_in_child=_reset_all_in_child)
-
-
-def flush_all():
-    """Write every batch now: before ``os._exit`` or a deadly signal, which
-    skip logging's own flush at exit."""
-    _flush_all()
+    os.register_at_fork(before=flush_all, after_in_child=_reset_all_in_child)
 
 
 def console_handler():
